@@ -1,0 +1,125 @@
+"""Application factory: `flask --app app run` and `gunicorn app:app` both work."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_mail import Mail
+from flask_wtf import CSRFProtect
+
+from workflows import journeys, plan, views
+from workflows.delivery import Postman
+from workflows.drafts import DraftSessionInterface, DraftStore, load_keys
+
+csrf = CSRFProtect()
+
+ENV_SETTINGS = {
+    # name: parser
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "DRAFT_ENCRYPTION_KEYS": str,
+    "DRAFT_LIFETIME_HOURS": float,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": lambda v: v.lower() in ("1", "true", "yes", "on"),
+    "MAIL_USE_SSL": lambda v: v.lower() in ("1", "true", "yes", "on"),
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_TIMEOUT": float,
+    "OUTBOX_DIR": str,
+    "MAX_UPLOAD_MB": int,
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A generated key kept in the instance folder, so local runs need no set-up."""
+    path = instance / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        DATABASE_URL=f"sqlite:///{instance / 'drafts.sqlite3'}",
+        DRAFT_LIFETIME_HOURS=24.0,
+        MAIL_SERVER="",
+        MAIL_PORT=25,
+        MAIL_DEFAULT_SENDER="MIP member forms <no-reply@localhost>",
+        MAIL_TIMEOUT=10.0,
+        OUTBOX_DIR=str(instance / "outbox"),
+        MAX_UPLOAD_MB=25,  # one request; each file is limited to 10 MB by the intake
+        SESSION_COOKIE_NAME="draft",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
+    )
+    for name, parse in ENV_SETTINGS.items():
+        if os.environ.get(name):
+            app.config[name] = parse(os.environ[name])
+    app.config.update(config or {})
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    # Form fields are small; a flood of them is refused before parsing.
+    app.config.setdefault("MAX_FORM_PARTS", 300)
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 200_000)
+
+    store = DraftStore(
+        app.config["DATABASE_URL"],
+        load_keys(app.config, app.instance_path),
+        dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
+        **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
+    )
+    app.session_interface = DraftSessionInterface(store)
+    app.extensions["drafts"] = store
+
+    mail_state = None
+    if app.config["MAIL_SERVER"]:
+        app.config["MAIL_SUPPRESS_SEND"] = False  # Flask-Mail sends nothing under testing otherwise
+        mail_state = Mail(app).state
+    app.extensions["postman"] = Postman(store, mail_state, app.config["MAIL_DEFAULT_SENDER"],
+                                        Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"])
+
+    csrf.init_app(app)
+    app.register_blueprint(views.bp)
+    app.jinja_env.globals.update(plan=plan.CIGNA, rules=plan.RULES, journeys=journeys.JOURNEYS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    views.install_filters(app)
+    _register_commands(app)
+    # Request logs carry method, path and status only; paths never hold answers.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return app
+
+
+def _register_commands(app: Flask) -> None:
+    @app.cli.group()
+    def outbox():
+        """Deliver queued email."""
+
+    @outbox.command("deliver")
+    def deliver():
+        count = app.extensions["postman"].deliver_due()
+        click.echo(f"{count} message(s) attempted")
+
+    @app.cli.group()
+    def drafts():
+        """Manage stored drafts."""
+
+    @drafts.command("purge")
+    def purge():
+        count = app.extensions["drafts"].purge_expired()
+        click.echo(f"{count} expired draft(s) deleted")
+
+
+app = create_app()

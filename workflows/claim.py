@@ -1,0 +1,316 @@
+"""The claim reimbursement journey: its forms, its steps, and what it produces."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal
+
+from wtforms import BooleanField, RadioField, ValidationError
+from wtforms.fields.choices import SelectChoice
+
+from . import fields as F
+from .engine import Answers, ListStep, Step, UploadStep, Wizard, answer, format_date, format_money, when
+from .fields import AmountField, DateInputField, Form
+from .outputs import Outputs
+from .plan import CIGNA, RULES
+
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+
+
+def Radios(label, message, choices, hint=""):
+    return RadioField(label, [F.required(message)], choices=choices, description=hint,
+                      validate_choice=True)
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+class MemberForm(Form):
+    full_name = F.TextField("Full name", "Enter your full name", limit=100,
+                            render_kw={"autocomplete": "name", "spellcheck": "false"})
+    reference = F.TextField(
+        "Personal reference number", "Enter your personal reference number", limit=30,
+        hint="It is on your Cigna membership card.",
+        render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
+    date_of_birth = DateInputField("Date of birth", [F.required("Enter your date of birth")],
+                                   past_only=True, autocomplete="bday",
+                                   description="For example, 27 3 1980")
+    email = F.TextField("Email address", "Enter your email address", limit=254,
+                        hint="We send a copy of the claim here if you ask us to send it.",
+                        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+    country = F.CountryField("Country where you live", "Select the country where you live",
+                             render_kw={"autocomplete": "country"})
+    phone = F.TextField("Phone number", "Enter your phone number", limit=30,
+                        hint="Include the country code if you live outside the country of the number.",
+                        render_kw={"type": "tel", "autocomplete": "tel", "class": "w-20"})
+    address = F.ParagraphField("Postal address", "Enter your postal address", limit=500,
+                               render_kw={"autocomplete": "street-address", "rows": 4})
+
+    def validate_reference(self, field):
+        if field.data and not all(c.isalnum() or c in " -/." for c in field.data):
+            raise ValidationError("Personal reference number must only include letters, numbers, "
+                                  "spaces, hyphens, full stops and slashes")
+
+    def validate_email(self, field):
+        F.email_address(self, field)
+
+    def validate_phone(self, field):
+        F.phone_number("country")(self, field)
+
+
+class PatientForm(Form):
+    who = Radios("Who received the treatment?", "Select who received the treatment", [
+        SelectChoice("member", "I did (the member)"),
+        SelectChoice("family", "A covered family member"),
+    ], hint="Cigna needs one claim for each patient. For another patient, start another claim.")
+
+
+class FamilyMemberForm(Form):
+    name = F.TextField("Patient's full name", "Enter the patient's full name", limit=100,
+                       render_kw={"spellcheck": "false"})
+    date_of_birth = DateInputField("Patient's date of birth",
+                                   [F.required("Enter the patient's date of birth")],
+                                   description="For example, 27 3 2012")
+    relationship = Radios("Relationship to you", "Select the patient's relationship to you", [
+        SelectChoice("spouse", "Spouse or partner"),
+        SelectChoice("child", "Child"),
+        SelectChoice("other", "Other covered dependant"),
+    ])
+
+
+class TreatmentForm(Form):
+    kind = Radios("What kind of treatment was it?", "Select the kind of treatment", [
+        SelectChoice("medical", "Medical"),
+        SelectChoice("dental", "Dental"),
+        SelectChoice("both", "Medical and dental"),
+    ])
+    reason = F.ParagraphField("Reason for treatment or diagnosis",
+                              "Enter the reason for treatment or the diagnosis", limit=1000,
+                              hint="As written by the doctor, if you have it.",
+                              render_kw={"rows": 3})
+    country = F.CountryField("Country where treated", "Select the country where you were treated")
+    accident = Radios("Did the treatment follow an accident?",
+                      "Select yes if the treatment followed an accident", YES_NO)
+    other_insurance = Radios("Is any other insurance involved?",
+                             "Select yes if any other insurance is involved", YES_NO,
+                             hint="For example another health plan, or a motor or work insurer.")
+
+
+class AccidentForm(Form):
+    date = DateInputField("Date of the accident", [F.required("Enter the date of the accident")],
+                          description="For example, 14 2 2026")
+    description = F.ParagraphField("What happened?", "Describe what happened", limit=1000,
+                                   render_kw={"rows": 3})
+
+
+class OtherInsuranceForm(Form):
+    insurer = F.TextField("Name of the other insurer", "Enter the name of the other insurer", limit=100)
+    policy_number = F.TextField("Policy number", "Enter the policy number of the other insurance",
+                                limit=40, render_kw={"class": "w-20", "spellcheck": "false"})
+
+
+class ExpenseForm(Form):
+    date = DateInputField("Date of service", [F.required("Enter the date of service")],
+                          description="The date on the invoice, for example 3 11 2026")
+    provider = F.TextField("Provider", "Enter the name of the doctor, dentist, hospital or pharmacy",
+                           limit=120, hint="Doctor, dentist, hospital or pharmacy.")
+    description = F.TextField("Description", "Enter what the expense was for", limit=200,
+                              hint="For example: consultation, X-ray, prescription medicine.")
+    amount = AmountField("Amount", render_kw={"inputmode": "decimal", "class": "w-10",
+                                              "spellcheck": "false"},
+                         description="As on the invoice, for example 120.50")
+    currency = F.CurrencyField("Currency", "Select the currency of the invoice")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        amount = getattr(self.amount, "amount", None)
+        if ok and amount is not None:
+            try:
+                F.check_minor_units(amount, self.currency.data, "Amount")
+            except ValidationError as exc:
+                self.amount.errors = [str(exc)]
+                return False
+        return ok
+
+
+class PaymentForm(Form):
+    payee = Radios("Who should be paid?", "Select who should be paid", [
+        SelectChoice("member", "Me (the member)"),
+        SelectChoice("provider", "The provider, if not paid yet"),
+    ])
+    currency = F.CurrencyField("Currency you want to be paid in",
+                               "Select the currency you want to be paid in")
+    method = Radios("How do you want to be paid?", "Select how you want to be paid", [
+        SelectChoice("bank", "Bank transfer"),
+        SelectChoice("cheque", "Cheque",
+                     render_kw={"data-hint": f"Without complete bank details Cigna typically pays "
+                                             f"by cheque in {RULES.cheque_currency}."}),
+    ])
+
+
+class BankForm(Form):
+    holder = F.TextField("Name of the account holder", "Enter the name of the account holder",
+                         limit=100, render_kw={"spellcheck": "false"})
+    country = F.CountryField("Country of the bank", "Select the country of the bank")
+
+
+class BankIbanForm(Form):
+    iban = F.TextField("IBAN", "Enter the IBAN", limit=42,
+                       hint="On your bank statement, for example BE71 0961 2345 6769.",
+                       render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-30"})
+    bic = F.TextField("BIC (SWIFT code)", "Enter the BIC (SWIFT code)", limit=11,
+                      hint="8 or 11 letters and numbers, for example GEBABEBB.",
+                      render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+
+    def validate_iban(self, field):
+        if field.data:
+            field.data = F.normalise_iban(field.data, answer("bank", "country")(self.answers))
+
+    def validate_bic(self, field):
+        F.bic(self, field)
+
+
+class BankLocalForm(Form):
+    account_number = F.TextField("Account number", "Enter the account number", limit=40,
+                                 render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
+    bank_code = F.TextField("Bank code", "", limit=20, optional=True,
+                            hint="Routing number, sort code, BSB or IFSC, if your bank has one.",
+                            render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+    bic = F.TextField("BIC (SWIFT code)", "Enter the BIC (SWIFT code)", limit=11,
+                      hint="8 or 11 letters and numbers.",
+                      render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+    bank_name = F.TextField("Name of the bank", "Enter the name of the bank", limit=100)
+    bank_address = F.ParagraphField("Address of the bank", "Enter the address of the bank",
+                                    limit=300, render_kw={"rows": 3})
+
+    def validate_bic(self, field):
+        F.bic(self, field)
+
+
+class DeclarationForm(Form):
+    confirm = BooleanField(
+        "I confirm that the information I have given is true and complete to the best of my "
+        "knowledge, and that I have not been reimbursed for these expenses by anyone else.",
+        [F.required("Confirm that the information is true and complete")])
+    signature = F.TextField("Your full name, as your signature", "Enter your full name to sign",
+                            limit=100, render_kw={"autocomplete": "name", "spellcheck": "false"})
+
+    def extra_answers(self):
+        return {"signed_on": dt.date.today().isoformat()}
+
+
+# --- derived facts used by documents and emails ----------------------------------------------
+
+def patient(answers: Answers) -> dict:
+    member = answers.get("member") or {}
+    if answer("patient", "who")(answers) == "family":
+        fam = answers.get("family-member") or {}
+        labels = {c.value: c.label for c in FamilyMemberForm.relationship.kwargs["choices"]}
+        return {"name": fam.get("name", ""), "date_of_birth": fam.get("date_of_birth"),
+                "relationship": labels.get(fam.get("relationship"), "")}
+    return {"name": member.get("full_name", ""), "date_of_birth": member.get("date_of_birth"),
+            "relationship": "Member"}
+
+
+def totals(answers: Answers) -> "OrderedDict[str, Decimal]":
+    """Totals per currency, in the order currencies first appear; never converted."""
+    sums: OrderedDict[str, Decimal] = OrderedDict()
+    for item in (answers.get("expenses") or {}).get("items") or []:
+        sums[item["currency"]] = sums.get(item["currency"], Decimal(0)) + Decimal(item["amount"])
+    return sums
+
+
+def describe_expense(item: dict) -> str:
+    return (f"{format_date(item['date'])} · {item['provider']} · {item['description']} · "
+            f"{format_money(item['amount'], item['currency'])}")
+
+
+def uses_iban_bank(answers: Answers) -> bool:
+    return F.uses_iban(answer("bank", "country")(answers))
+
+
+def pays_by_bank(answers: Answers) -> bool:
+    return answer("payment", "method")(answers) == "bank"
+
+
+CLAIM = Wizard(
+    slug="claim",
+    title="Claim reimbursement",
+    reference_prefix="CLM",
+    start_hint="One claim covers one patient. Have your receipts and bank details ready.",
+    steps=[
+        Step("member", "Your details", MemberForm),
+        Step("patient", "The patient", PatientForm),
+        Step("family-member", "About the patient", FamilyMemberForm,
+             show_if=when("patient", "who", "family")),
+        Step("treatment", "About the treatment", TreatmentForm),
+        Step("accident", "About the accident", AccidentForm,
+             show_if=when("treatment", "accident", "yes")),
+        Step("other-insurance", "Other insurance", OtherInsuranceForm,
+             show_if=when("treatment", "other_insurance", "yes")),
+        ListStep("expenses", "Expenses", ExpenseForm, item_noun="expense",
+                 describe=describe_expense,
+                 totals=lambda a: [(f"Total in {c}", format_money(v, c)) for c, v in totals(a).items()],
+                 defaults=lambda a: {"currency": F.currency_for_country(answer("treatment", "country")(a))}),
+        Step("payment", "How you want to be paid", PaymentForm,
+             defaults=lambda a: {"currency": F.currency_for_country(answer("member", "country")(a))}),
+        Step("bank", "Bank account", BankForm, show_if=pays_by_bank,
+             defaults=lambda a: {"country": answer("member", "country")(a)}),
+        Step("bank-iban", "Bank account: IBAN", BankIbanForm,
+             show_if=lambda a: pays_by_bank(a) and uses_iban_bank(a)),
+        Step("bank-local", "Bank account details", BankLocalForm,
+             show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
+        UploadStep("receipts", "Receipts and documents", noun="document",
+                   hint="Upload itemised invoices and proofs of payment, and the signed Cigna "
+                        "claim form if you have it. PDF, JPG or PNG, up to 10 MB each."),
+        Step("declaration", "Declaration", DeclarationForm),
+    ],
+)
+
+
+# --- what the finished claim produces ---------------------------------------------------------
+
+def packet_context(answers: Answers, reference: str, attachments: list) -> dict:
+    """Plain values for the packet template: the review rows, the expenses and totals."""
+    member = answers["member"]
+    return {
+        "reference": reference,
+        "member": member,
+        "patient": patient(answers),
+        "expenses": (answers.get("expenses") or {}).get("items") or [],
+        "totals": totals(answers),
+        "sections": [(step.title, rows) for step, rows in CLAIM.review(answers)
+                     if step.kind != "upload"],
+        "declaration": answers.get("declaration") or {},
+        "attachments": attachments,
+        "qr_payload": f"MIP CLAIM {reference} REF {member['reference']}",
+    }
+
+
+def subject(answers: Answers) -> str:
+    return (f"Claim reimbursement – {answers['member']['reference']} – "
+            f"{patient(answers)['name']}")
+
+
+def letter_bodies(answers: Answers, reference: str, attachments: list) -> tuple[str, str]:
+    """(full body, mailto body). Neither carries bank details or the diagnosis: those are in
+    the attached packet, and a mailto: link can end up in browser history."""
+    from .documents import templates
+    context = {"answers": answers, "reference": reference, "patient": patient(answers),
+               "totals": totals(answers), "attachments": attachments,
+               "expense_count": len((answers.get("expenses") or {}).get("items") or [])}
+    template = templates.get_template("email/claim.txt")
+    full = template.render(mailto=False, **context)
+    short = template.render(mailto=True, **context)
+    return full, short
+
+
+CLAIM.outputs = Outputs(
+    packet_template="pdf/claim_packet.html",
+    packet_prefix="claim",
+    context=packet_context,
+    subject=subject,
+    bodies=letter_bodies,
+    recipients=(CIGNA.claims_email,),
+    member_email=lambda a: a["member"]["email"],
+    upload_step="receipts",
+)

@@ -1,0 +1,197 @@
+"""Getting a finished journey to the administrator: mailto: link, .eml draft, or sent for
+the member through an outbox.
+
+`Letter` is what a journey produces; `mailto_href` and `eml_bytes` are pure functions
+of it. Sending goes through the outbox table so that a replayed POST sends one email,
+a failed send is retried rather than lost, and the member is told the truth.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import smtplib
+import socket
+import ssl
+import unicodedata
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import quote
+
+import flask_mail
+
+from .drafts import DraftStore
+
+
+class HeaderError(ValueError):
+    """A value that would become a mail header contains a line break or control character."""
+
+
+def check_header(value: str) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise HeaderError("line breaks and control characters are not allowed in mail headers")
+    return value
+
+
+@dataclass(frozen=True)
+class Letter:
+    to: tuple[str, ...]
+    subject: str
+    body: str  # the full plain-text body: sent mail and .eml
+    short_body: str  # the mailto: body: no bank details, under the plan's length limit
+    reply_to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, media type, content)
+
+    def __post_init__(self):
+        for value in (*self.to, self.subject, *self.reply_to, *self.cc,
+                      *(name for name, _, _ in self.attachments)):
+            check_header(value)
+
+
+def mailto_href(letter: Letter) -> str:
+    """RFC 6068: percent-encoded, line breaks as %0D%0A, recipients from the letter only."""
+    body = letter.short_body.replace("\r\n", "\n").replace("\n", "\r\n")
+    return (f"mailto:{','.join(quote(a, safe='@') for a in letter.to)}"
+            f"?subject={quote(letter.subject, safe='')}&body={quote(body, safe='')}")
+
+
+def build_message(letter: Letter, sender: str | None, unsent: bool = False) -> EmailMessage:
+    msg = EmailMessage(policy=SMTP_POLICY)
+    if sender:
+        msg["From"] = check_header(sender)
+    msg["To"] = ", ".join(letter.to)
+    if letter.cc:
+        msg["Cc"] = ", ".join(letter.cc)
+    if letter.reply_to:
+        msg["Reply-To"] = ", ".join(letter.reply_to)
+    msg["Subject"] = letter.subject
+    msg["Date"] = formatdate(localtime=False)
+    if unsent:
+        msg["X-Unsent"] = "1"  # Outlook and others open the file as a draft, ready to send
+    else:
+        msg["Message-ID"] = make_msgid(domain=(sender or "localhost").rpartition("@")[2].strip(">") or None)
+    msg.set_content(letter.body)
+    for name, media_type, content in letter.attachments:
+        maintype, subtype = media_type.split("/", 1)
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    return msg
+
+
+def eml_bytes(letter: Letter, sender: str | None = None) -> bytes:
+    return build_message(letter, sender, unsent=True).as_bytes()
+
+
+# --- SMTP through Flask-Mail, with the safety it lacks ---------------------------------------
+
+class SafeConnection(flask_mail.Connection):
+    """Flask-Mail's connection with a timeout and certificate verification (its own has
+    neither: a server that never answers would block the request forever)."""
+
+    timeout = 10.0
+
+    def configure_host(self):
+        mail = self.mail
+        context = ssl.create_default_context()
+        if mail.use_ssl:
+            host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=context)
+        else:
+            host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
+        if mail.use_tls:
+            host.starttls(context=context)
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent", "written" (local outbox folder), "queued" (will retry), "failed"
+    detail: str = ""
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=min(2 ** attempts, 240))
+
+
+class Postman:
+    """Queues letters in the outbox and delivers them: over SMTP when a server is
+    configured, else into a local outbox folder as .eml files."""
+
+    max_attempts = 8
+
+    def __init__(self, store: DraftStore, mail_state, sender: str, outbox_dir: Path | None,
+                 timeout: float = 10.0):
+        self.store = store
+        self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
+        self.sender = sender
+        self.outbox_dir = outbox_dir
+        self.timeout = timeout
+
+    def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
+        """Queue once and try at once. A second call for the same reference and purpose
+        sends nothing and reports the first one's state."""
+        msg = build_message(letter, self.sender)
+        envelope = {
+            "from": self.sender, "to": list(letter.to) + list(letter.cc),
+            "name": f"{reference}-{purpose}.eml",
+            "message": base64.b64encode(msg.as_bytes()).decode(),
+        }
+        row_id = self.store.enqueue(reference, purpose, envelope)
+        if row_id is None:
+            return self.status(reference, purpose, repeated=True)
+        if self.store.claim_message(row_id, dt.timedelta(seconds=self.timeout * 3)):
+            self.attempt(row_id, envelope)
+        return self.status(reference, purpose)
+
+    def status(self, reference: str, purpose: str, repeated: bool = False) -> Outcome | None:
+        row = self.store.outbox_row(reference, purpose)
+        if row is None:
+            return None
+        status = row.status
+        if repeated and status in ("sent", "written"):
+            status = "already-" + status
+        return Outcome(status, row.last_error)
+
+    def deliver_due(self) -> int:
+        """Deliver queued messages whose retry time has come (CLI and background use)."""
+        done = 0
+        for row in self.store.due_messages():
+            if self.store.claim_message(row.id, dt.timedelta(seconds=self.timeout * 3)):
+                self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
+                done += 1
+        return done
+
+    def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
+        data = base64.b64decode(envelope["message"])
+        if self.mail_state is None:
+            self.outbox_dir.mkdir(parents=True, exist_ok=True)
+            (self.outbox_dir / envelope["name"]).write_bytes(data)
+            self.store.record_attempt(row_id, "written", str(self.outbox_dir / envelope["name"]))
+            return
+        try:
+            connection = SafeConnection(self.mail_state)
+            connection.timeout = self.timeout
+            with connection as conn:
+                conn.host.sendmail(envelope["from"], envelope["to"], data)
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500 and attempts + 1 < self.max_attempts:
+                self.store.record_attempt(row_id, "queued", f"the mail server asked us to try "
+                                          f"again later ({exc.smtp_code})", _backoff(attempts))
+            else:
+                self.store.record_attempt(row_id, "failed", f"the mail server refused the message "
+                                          f"({exc.smtp_code})")
+        except smtplib.SMTPRecipientsRefused:
+            self.store.record_attempt(row_id, "failed", "the mail server refused the recipients")
+        except ssl.SSLCertVerificationError:
+            self.store.record_attempt(row_id, "failed", "the mail server's certificate could not "
+                                      "be verified, so nothing was sent")
+        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            reason = ("the mail server did not answer in time" if isinstance(exc, TimeoutError)
+                      else "the mail server could not be reached")
+            status = "queued" if attempts + 1 < self.max_attempts else "failed"
+            self.store.record_attempt(row_id, status, reason, _backoff(attempts))
+        else:
+            self.store.record_attempt(row_id, "sent")

@@ -1,0 +1,141 @@
+"""PDF rendering with a locked-down fetcher, and packet assembly.
+
+Everything here is a pure function of plain values: no request, no session, no
+Flask app. WeasyPrint may fetch only the app's own static files and resources
+handed to the render call (receipt images, the QR code); every other URL
+(file:, http:, data: and the rest) is refused.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import segno
+from pypdf import PdfReader, PdfWriter, Transformation
+from weasyprint import HTML, URLFetcher
+from weasyprint.urls import URLFetcherResponse
+
+from . import engine, plan
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "static"
+log = logging.getLogger(__name__)
+
+# WeasyPrint logs the URL of every refused fetch; these never carry answers (user text
+# is never placed in a URL) but keep its chatter out of the app's logs all the same.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(ROOT / "templates"),
+    autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.globals.update(plan=plan.CIGNA, rules=plan.RULES)
+templates.filters.update(date=engine.format_date, money=engine.format_money)
+
+
+class AppFetcher(URLFetcher):
+    """Serves `app:static/<path>` from static/ and `app:res/<name>` from the render's own
+    resources. Anything else raises, which WeasyPrint treats as a missing resource."""
+
+    def __init__(self, resources: dict[str, tuple[bytes, str]] | None = None):
+        super().__init__(allowed_protocols={"app"}, allow_redirects=False, timeout=1)
+        self.resources = resources or {}
+
+    def fetch(self, url, headers=None):
+        if url.startswith("app:static/"):
+            path = (STATIC / url.removeprefix("app:static/")).resolve()
+            if path.is_relative_to(STATIC) and path.is_file():
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+        elif url.startswith("app:res/"):
+            found = self.resources.get(url.removeprefix("app:res/"))
+            if found is not None:
+                body, kind = found
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
+        raise ValueError("refused: the PDF renderer only loads the app's own assets")
+
+
+@dataclass
+class Attachment:
+    """A receipt or document as it goes into a packet."""
+
+    id: str
+    name: str
+    kind_label: str
+    media_type: str
+    pages: int
+    content: bytes = field(repr=False)
+
+
+def render_pdf(template: str, context: dict, resources: dict | None = None) -> bytes:
+    html = templates.get_template(template).render(**context)
+    return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)).write_pdf()
+
+
+def qr_png(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="png", scale=4, border=2)
+    return out.getvalue()
+
+
+def render_packet(template: str, context: dict, attachments: list[Attachment],
+                  resources: dict | None = None) -> bytes:
+    """Cover and summary from `template`, then every attachment, one page each, all numbered
+    "Page N of M". Images are placed by WeasyPrint; each page of an attached PDF gets a
+    numbered placeholder page from WeasyPrint, onto which pypdf then lays the real page."""
+    resources = dict(resources or {})
+    resources.update({f"upload/{a.id}": (a.content, a.media_type)
+                      for a in attachments if a.media_type.startswith("image/")})
+    html = templates.get_template(template).render(**{"attachments": attachments, **context})
+    document = HTML(string=html, base_url="app:static/",
+                    url_fetcher=AppFetcher(resources)).render()
+    placeholders = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("slot-"):
+                _, upload_id, page_no = anchor.split("-", 2)
+                placeholders[index] = (upload_id, int(page_no))
+    rendered = document.write_pdf()
+    if not placeholders:
+        return rendered
+    return _lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
+
+
+# The free area of a placeholder page, in PDF points from the bottom-left corner of A4:
+# 15 mm side margins, 28 mm at the top for the heading, 20 mm at the bottom for the footer.
+_MM = 72 / 25.4
+SLOT = (15 * _MM, 20 * _MM, (210 - 15) * _MM, (297 - 28) * _MM)
+
+
+def _lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(rendered)))
+    readers = {}
+    for index, (upload_id, page_no) in placeholders.items():
+        if upload_id not in readers:
+            readers[upload_id] = PdfReader(io.BytesIO(attachments[upload_id].content), strict=False)
+            if readers[upload_id].is_encrypted:
+                readers[upload_id].decrypt("")
+        source = readers[upload_id].pages[page_no]
+        source.transfer_rotation_to_content()
+        box = source.mediabox
+        width, height = float(box.width), float(box.height)
+        x0, y0, x1, y1 = SLOT
+        scale = min((x1 - x0) / width, (y1 - y0) / height, 1.0)
+        dx = x0 + ((x1 - x0) - width * scale) / 2 - float(box.left) * scale
+        dy = y1 - height * scale - float(box.bottom) * scale
+        writer.pages[index].merge_transformed_page(
+            source, Transformation().scale(scale, scale).translate(dx, dy))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)

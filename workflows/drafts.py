@@ -1,0 +1,312 @@
+"""Server-side drafts: answers, uploads and submissions, encrypted at rest, with expiry.
+
+The browser holds one cookie with an opaque random token. The database stores only
+the token's SHA-256, so a copy of the database cannot be turned into a live cookie,
+and every value is Fernet-encrypted. Flask's `session` is backed by the draft
+(a SessionInterface), so Flask-WTF's CSRF token lives server-side too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import Flask, request as current_request
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
+                        create_engine, delete, event, select, update)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from werkzeug.datastructures import CallbackDict
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(cookie token)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_key: Mapped[str] = mapped_column(ForeignKey("drafts.key", ondelete="CASCADE"), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Submission(Base):
+    """A finished journey: a frozen copy of the answers under its public reference."""
+
+    __tablename__ = "submissions"
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_key: Mapped[str] = mapped_column(ForeignKey("drafts.key", ondelete="CASCADE"), index=True)
+    journey: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Outbox(Base):
+    """One row per message to send. The unique (reference, purpose) pair is what turns a
+    replayed or double-clicked "send" into a single email."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("reference", "purpose"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(
+        ForeignKey("submissions.reference", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted envelope + MIME bytes
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_keys(config: dict, instance_path: str) -> MultiFernet:
+    """Keys from DRAFT_ENCRYPTION_KEYS (comma-separated, newest first, so keys can rotate),
+    else one generated once into the instance folder."""
+    configured = config.get("DRAFT_ENCRYPTION_KEYS")
+    if configured:
+        keys = [k.strip() for k in configured.split(",") if k.strip()]
+    else:
+        path = Path(instance_path) / "draft-encryption.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        keys = [path.read_text().strip()]
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+class DraftStore:
+    def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow):
+        self.engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self.fernet = fernet
+        self.lifetime = lifetime
+        self.clock = clock
+
+    # encryption ---------------------------------------------------------------------------
+    def seal(self, value) -> bytes:
+        raw = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
+        return self.fernet.encrypt(raw)
+
+    def open(self, blob: bytes, raw=False):
+        data = self.fernet.decrypt(blob)
+        return data if raw else json.loads(data)
+
+    # drafts -------------------------------------------------------------------------------
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def load(self, token: str):
+        """(data, updated_at) of a live draft, or None if unknown, expired or unreadable."""
+        with Session(self.engine) as db:
+            row = db.get(Draft, _key(token))
+            if row is None or row.expires_at <= self.clock():
+                return None
+            try:
+                return self.open(row.data), row.updated_at
+            except InvalidToken:
+                return None
+
+    def save(self, token: str, data: dict) -> None:
+        now = self.clock()
+        blob = self.seal(data)
+        with Session(self.engine) as db, db.begin():
+            row = db.get(Draft, _key(token))
+            if row is None:
+                db.add(Draft(key=_key(token), data=blob, updated_at=now, expires_at=now + self.lifetime))
+            else:
+                row.data, row.updated_at, row.expires_at = blob, now, now + self.lifetime
+
+    def touch(self, token: str) -> None:
+        now = self.clock()
+        with Session(self.engine) as db, db.begin():
+            db.execute(update(Draft).where(Draft.key == _key(token))
+                       .values(updated_at=now, expires_at=now + self.lifetime))
+
+    def delete(self, token: str) -> None:
+        """Delete my answers: the draft, its uploads, submissions and unsent mail."""
+        key = _key(token)
+        with Session(self.engine) as db, db.begin():
+            refs = select(Submission.reference).where(Submission.draft_key == key)
+            db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+            db.execute(delete(Submission).where(Submission.draft_key == key))
+            db.execute(delete(Upload).where(Upload.draft_key == key))
+            db.execute(delete(Draft).where(Draft.key == key))
+
+    def purge_expired(self) -> int:
+        now = self.clock()
+        with Session(self.engine) as db, db.begin():
+            keys = select(Draft.key).where(Draft.expires_at <= now)
+            refs = select(Submission.reference).where(Submission.draft_key.in_(keys))
+            db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+            db.execute(delete(Submission).where(Submission.draft_key.in_(keys)))
+            db.execute(delete(Upload).where(Upload.draft_key.in_(keys)))
+            return db.execute(delete(Draft).where(Draft.expires_at <= now)).rowcount
+
+    # uploads ------------------------------------------------------------------------------
+    def add_upload(self, token: str, content: bytes) -> str:
+        upload_id = secrets.token_hex(16)
+        with Session(self.engine) as db, db.begin():
+            db.add(Upload(id=upload_id, draft_key=_key(token), data=self.seal(content),
+                          created_at=self.clock()))
+        return upload_id
+
+    def get_upload(self, token: str, upload_id: str) -> bytes | None:
+        with Session(self.engine) as db:
+            row = db.get(Upload, upload_id)
+            if row is None or row.draft_key != _key(token):
+                return None
+            return self.open(row.data, raw=True)
+
+    def remove_upload(self, token: str, upload_id: str) -> None:
+        with Session(self.engine) as db, db.begin():
+            db.execute(delete(Upload).where(Upload.id == upload_id, Upload.draft_key == _key(token)))
+
+    # submissions --------------------------------------------------------------------------
+    def add_submission(self, token: str, journey: str, reference: str, answers: dict) -> None:
+        with Session(self.engine) as db, db.begin():
+            db.add(Submission(reference=reference, draft_key=_key(token), journey=journey,
+                              data=self.seal(answers), created_at=self.clock()))
+
+    def get_submission(self, token: str, journey: str, reference: str) -> dict | None:
+        with Session(self.engine) as db:
+            row = db.get(Submission, reference)
+            if row is None or row.draft_key != _key(token) or row.journey != journey:
+                return None
+            return {"reference": row.reference, "answers": self.open(row.data),
+                    "created_at": row.created_at}
+
+    # outbox -------------------------------------------------------------------------------
+    def enqueue(self, reference: str, purpose: str, envelope: dict) -> int | None:
+        """Queue one message; None if this (reference, purpose) was queued before."""
+        now = self.clock()
+        try:
+            with Session(self.engine) as db, db.begin():
+                row = Outbox(reference=reference, purpose=purpose, message=self.seal(envelope),
+                             status="queued", attempts=0, last_error="", next_attempt_at=now,
+                             created_at=now)
+                db.add(row)
+                db.flush()
+                return row.id
+        except IntegrityError:
+            return None
+
+    def outbox_row(self, reference: str, purpose: str) -> Outbox | None:
+        with Session(self.engine, expire_on_commit=False) as db:
+            return db.scalars(select(Outbox).where(Outbox.reference == reference,
+                                                   Outbox.purpose == purpose)).first()
+
+    def due_messages(self, limit: int = 20) -> list[Outbox]:
+        with Session(self.engine, expire_on_commit=False) as db:
+            return list(db.scalars(select(Outbox).where(
+                Outbox.status == "queued", Outbox.next_attempt_at <= self.clock())
+                .order_by(Outbox.id).limit(limit)))
+
+    def claim_message(self, row_id: int, lease: dt.timedelta) -> bool:
+        """Take a message for one delivery attempt. The conditional update makes sure two
+        workers (or a request and the background sender) never send the same row twice."""
+        now = self.clock()
+        with Session(self.engine) as db, db.begin():
+            result = db.execute(update(Outbox).where(
+                Outbox.id == row_id, Outbox.status == "queued", Outbox.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease))
+            return result.rowcount == 1
+
+    def record_attempt(self, row_id: int, status: str, error: str = "",
+                       retry_in: dt.timedelta | None = None) -> None:
+        now = self.clock()
+        values = {"status": status, "last_error": error[:500], "attempts": Outbox.attempts + 1}
+        if status == "sent":
+            values["sent_at"] = now
+        if retry_in is not None:
+            values["next_attempt_at"] = now + retry_in
+        with Session(self.engine) as db, db.begin():
+            db.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+def _sqlite_pragmas(conn, _record):
+    cur = conn.cursor()
+    # WAL lets readers run beside a writer; NORMAL sync is durable across app crashes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+# --- Flask session backed by the draft ------------------------------------------------------
+
+class DraftSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, token=None, stale=False):
+        def on_update(self):
+            self.modified = True
+        super().__init__(initial, on_update)
+        self.token = token
+        self.stale = stale  # last saved long enough ago that a read should extend the expiry
+        self.modified = False
+        self.deleted = False
+
+    def delete(self):
+        """Forget this draft on the response (the store row is deleted by the caller)."""
+        self.clear()
+        self.deleted = True
+
+
+class DraftSessionInterface(SessionInterface):
+    touch_after = dt.timedelta(minutes=5)
+
+    def __init__(self, store: DraftStore):
+        self.store = store
+
+    def open_session(self, app: Flask, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if token and len(token) < 100:
+            found = self.store.load(token)
+            if found is not None:
+                data, updated_at = found
+                return DraftSession(data, token=token,
+                                    stale=self.store.clock() - updated_at > self.touch_after)
+        return DraftSession()
+
+    def save_session(self, app: Flask, session: DraftSession, response):
+        name = self.get_cookie_name(app)
+        secure = self.get_cookie_secure(app) or current_request.is_secure
+        if session.deleted:
+            if session.token:
+                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+            return
+        if session.modified and session:
+            if session.token is None:
+                session.token = self.store.new_token()
+            self.store.save(session.token, dict(session))
+        elif session.token and session.stale:
+            self.store.touch(session.token)
+        else:
+            return
+        response.vary.add("Cookie")
+        response.set_cookie(name, session.token, max_age=self.store.lifetime, path="/",
+                            secure=secure, httponly=True, samesite="Lax")

@@ -1,0 +1,262 @@
+"""The generic wizard: journeys are declared as data and run by this one engine.
+
+Answers are plain JSON-able dicts keyed by step name. Nothing here knows about a
+particular journey, HTTP or storage: the views feed answers in and act on what
+comes back, so every rule here can be tested with plain data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from wtforms import BooleanField, Field, RadioField, SelectField
+
+from .fields import AmountField, DateInputField
+
+Answers = dict[str, Any]
+Condition = Callable[[Answers], bool]
+
+
+def answer(step: str, name: str) -> Callable[[Answers], Any]:
+    """Read one answer: answer("treatment", "accident")(answers)."""
+    return lambda answers: (answers.get(step) or {}).get(name)
+
+
+def when(step: str, name: str, *values) -> Condition:
+    """A show_if condition as data: when("treatment", "accident", "yes")."""
+    read = answer(step, name)
+    return lambda answers: read(answers) in values
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a check-your-answers list."""
+
+    key: str
+    value: str
+    step: str
+    href_suffix: str = ""  # e.g. "/2" to change the third expense
+
+
+@dataclass
+class Step:
+    """A page with one form. `show_if` decides, from the answers so far, if it applies."""
+
+    name: str
+    title: str
+    form: type | None = None
+    show_if: Condition | None = None
+    hint: str = ""
+    # Initial values computed from other answers (e.g. a currency from the country of treatment).
+    defaults: Callable[[Answers], dict] | None = None
+    kind: str = "form"
+
+    def applies(self, answers: Answers) -> bool:
+        return self.show_if is None or bool(self.show_if(answers))
+
+    def is_complete(self, answers: Answers) -> bool:
+        return self.name in answers
+
+    def make_form(self, answers: Answers, formdata=None, **kw):
+        data = dict(self.defaults(answers)) if self.defaults else {}
+        data.update(answers.get(self.name) or {})
+        form = self.form(formdata=formdata, data=data, **kw)
+        form.answers = answers  # cross-step checks (e.g. phone region) read from here
+        return form
+
+    def store(self, form) -> dict:
+        return form_answers(form)
+
+    def rows(self, answers: Answers) -> list[Row]:
+        stored = answers.get(self.name) or {}
+        form = self.make_form(answers, meta={"csrf": False})
+        return [Row(str(f.label.text), display(f, stored.get(f.name)), self.name)
+                for f in visible_fields(form) if stored.get(f.name) not in (None, "")]
+
+
+@dataclass
+class ListStep(Step):
+    """GOV.UK "add another": a list of items, each entered with `form`."""
+
+    kind: str = "list"
+    item_noun: str = "item"
+    min_items: int = 1
+    max_items: int = 50
+    describe: Callable[[dict], str] = lambda item: ""
+    # Summary lines under the list, e.g. totals per currency: answers -> [(label, value)].
+    totals: Callable[[Answers], list[tuple[str, str]]] | None = None
+
+    def items(self, answers: Answers) -> list[dict]:
+        return list((answers.get(self.name) or {}).get("items") or [])
+
+    def is_complete(self, answers: Answers) -> bool:
+        stored = answers.get(self.name) or {}
+        return bool(stored.get("done")) and len(stored.get("items") or []) >= self.min_items
+
+    def make_item_form(self, answers: Answers, index: int | None, formdata=None, **kw):
+        items = self.items(answers)
+        data = dict(self.defaults(answers)) if self.defaults else {}
+        if index is not None:
+            data.update(items[index])
+        form = self.form(formdata=formdata, data=data, **kw)
+        form.answers = answers
+        return form
+
+    def rows(self, answers: Answers) -> list[Row]:
+        return [Row(f"{self.item_noun.capitalize()} {i + 1}", self.describe(item), self.name, f"/{i}")
+                for i, item in enumerate(self.items(answers))]
+
+
+@dataclass
+class UploadStep(Step):
+    """Files with a kind each; the files themselves live in the draft store, not the answers."""
+
+    kind: str = "upload"
+    min_files: int = 1
+    max_files: int = 20
+    noun: str = "document"
+
+    def files(self, answers: Answers) -> list[dict]:
+        return list((answers.get(self.name) or {}).get("files") or [])
+
+    def is_complete(self, answers: Answers) -> bool:
+        stored = answers.get(self.name) or {}
+        return bool(stored.get("done")) and len(stored.get("files") or []) >= self.min_files
+
+    def rows(self, answers: Answers) -> list[Row]:
+        return [Row(f["kind_label"], f["name"], self.name) for f in self.files(answers)]
+
+
+RESERVED = {"start", "check", "done", "new"}
+
+
+@dataclass
+class Wizard:
+    slug: str
+    title: str
+    steps: list[Step]
+    start_hint: str = ""
+    reference_prefix: str = "REF"
+    outputs: Any = None  # what the finished journey produces (documents, email); see delivery.py
+
+    def __post_init__(self):
+        self.by_name = {s.name: s for s in self.steps}
+        if len(self.by_name) != len(self.steps):
+            raise ValueError(f"{self.slug}: step names must be unique")
+        if RESERVED & set(self.by_name):
+            raise ValueError(f"{self.slug}: {RESERVED} are page names, not step names")
+
+    def step(self, name: str) -> Step | None:
+        return self.by_name.get(name)
+
+    def relevant_steps(self, answers: Answers) -> list[Step]:
+        """Steps that apply given the answers. Conditions only look at earlier steps, so
+        a single pass in order, over the already relevant answers, is enough."""
+        relevant, seen = [], {}
+        for step in self.steps:
+            if step.applies(seen):
+                relevant.append(step)
+                if step.name in answers:
+                    seen[step.name] = answers[step.name]
+        return relevant
+
+    def clean(self, answers: Answers) -> Answers:
+        """Only the answers of relevant steps: what gets rendered, stored or sent."""
+        return {s.name: answers[s.name] for s in self.relevant_steps(answers) if s.name in answers}
+
+    def first_unfinished(self, answers: Answers) -> Step | None:
+        for step in self.relevant_steps(answers):
+            if not step.is_complete(answers):
+                return step
+        return None
+
+    def is_complete(self, answers: Answers) -> bool:
+        return self.first_unfinished(answers) is None
+
+    def can_open(self, name: str, answers: Answers) -> bool:
+        """A step may be opened when it applies and every relevant step before it is done."""
+        for step in self.relevant_steps(answers):
+            if step.name == name:
+                return True
+            if not step.is_complete(answers):
+                return False
+        return False
+
+    def next_step(self, name: str, answers: Answers) -> Step | None:
+        steps = self.relevant_steps(answers)
+        names = [s.name for s in steps]
+        if name not in names:
+            return self.first_unfinished(answers)
+        index = names.index(name)
+        return steps[index + 1] if index + 1 < len(steps) else None
+
+    def previous_step(self, name: str, answers: Answers) -> Step | None:
+        steps = self.relevant_steps(answers)
+        names = [s.name for s in steps]
+        if name not in names:
+            return None
+        index = names.index(name)
+        return steps[index - 1] if index else None
+
+    def progress(self, name: str, answers: Answers) -> tuple[int, int]:
+        """("Step N of M"): the count shifts as conditional steps come and go."""
+        names = [s.name for s in self.relevant_steps(answers)]
+        return (names.index(name) + 1 if name in names else 0), len(names)
+
+    def review(self, answers: Answers) -> list[tuple[Step, list[Row]]]:
+        answers = self.clean(answers)
+        return [(s, s.rows(answers)) for s in self.relevant_steps(answers)]
+
+
+# --- form <-> answers -----------------------------------------------------------------------
+
+def visible_fields(form):
+    return [f for f in form if f.type not in ("CSRFTokenField", "HiddenField", "SubmitField")]
+
+
+def form_answers(form) -> dict:
+    """A form's data as JSON-able answers (dates as ISO strings, amounts as plain decimals)."""
+    out = {}
+    for f in visible_fields(form):
+        if isinstance(f, AmountField):
+            out[f.name] = str(getattr(f, "amount", f.data))
+        elif isinstance(f, DateInputField):
+            out[f.name] = f.data.isoformat() if f.data else None
+        else:
+            out[f.name] = f.data
+    if hasattr(form, "extra_answers"):
+        out.update(form.extra_answers())
+    return out
+
+
+def format_date(value) -> str:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_money(amount, currency: str) -> str:
+    return f"{currency} {Decimal(amount):,.2f}" if currency else f"{Decimal(amount):,.2f}"
+
+
+def display(f: Field, value) -> str:
+    """How an answer reads back to the member on the review page and in documents."""
+    if value in (None, ""):
+        return ""
+    if isinstance(f, DateInputField):
+        return format_date(value)
+    if isinstance(f, BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(f, (RadioField, SelectField)):
+        return choice_label(f, value)
+    return str(value)
+
+
+def choice_label(f: Field, value) -> str:
+    for choice in f.choices:
+        code, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+        if code == value:
+            return str(label)
+    return str(value)

@@ -1,0 +1,319 @@
+"""Shared form fields and validators.
+
+Messages follow the GOV.UK pattern: they say what to fix, in the member's words.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import phonenumbers
+import pycountry
+from babel.numbers import get_currency_precision, get_territory_currencies
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from schwifty import BIC, IBAN
+from schwifty import registry as iban_registry
+from schwifty.exceptions import SchwiftyException
+from wtforms import Field, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.fields.choices import SelectChoice
+
+# Characters that reorder or hide text (Trojan-source style). They have no place in
+# names or addresses and could make a printed claim read differently from what was typed.
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
+     0x2069, 0xFEFF]
+)
+
+
+def clean_text(value):
+    """Strip surrounding white space and invisible direction/zero-width characters."""
+    if not isinstance(value, str):
+        return value
+    value = value.translate(_INVISIBLE)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+class Form(FlaskForm):
+    """Base form: every field's input is cleaned before validation (notifications-admin style)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", ()))
+            if unbound_field.field_class is not DateInputField:
+                filters.insert(0, clean_text)
+            return unbound_field.bind(form=form, **{**options, "filters": filters})
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+def single_line(form, field):
+    """Refuse control characters (line breaks included): these values can reach headers."""
+    if field.data and any(unicodedata.category(c) == "Cc" for c in field.data):
+        raise ValidationError(f"{field.label.text} must be on one line")
+
+
+def multi_line(form, field):
+    if field.data and any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data):
+        raise ValidationError(f"{field.label.text} contains characters that cannot be printed")
+
+
+def required(message):
+    def check(form, field):
+        if field.data is None or (isinstance(field.data, str) and not field.data):
+            raise ValidationError(message)
+    check.field_flags = {"required": True}
+    return check
+
+
+def max_length(limit):
+    def check(form, field):
+        if field.data and len(field.data) > limit:
+            raise ValidationError(f"{field.label.text} must be {limit} characters or fewer")
+    return check
+
+
+def TextField(label, message, limit=200, hint="", optional=False, **kw):
+    """A one-line text input: required (with `message`) unless optional."""
+    checks = ([] if optional else [required(message)]) + [single_line, max_length(limit)]
+    return StringField(label, checks, description=hint, **kw)
+
+
+def ParagraphField(label, message, limit=2000, hint="", optional=False, **kw):
+    checks = ([] if optional else [required(message)]) + [multi_line, max_length(limit)]
+    return TextAreaField(label, checks, description=hint, **kw)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+class DateInputField(Field):
+    """GOV.UK date input: three boxes (day, month, year) in one fieldset.
+
+    Raw parts are kept so the page shows exactly what was typed after an error.
+    """
+
+    widget_kind = "date"
+
+    def __init__(self, label=None, validators=None, past_only=False, future_ok=False,
+                 min_year=1900, autocomplete=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.autocomplete = autocomplete  # "bday" gives bday-day, bday-month, bday-year
+        self.past_only = past_only
+        self.future_ok = future_ok
+        self.min_year = min_year
+        self.parts = {"day": "", "month": "", "year": ""}
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors = []
+        self.data = None
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in self.parts):
+            self.parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip()[:10] for p in self.parts}
+            self.raw_data = list(self.parts.values())
+            return
+        value = self.default() if callable(self.default) else self.default
+        if data is not None:
+            value = data
+        if isinstance(value, str) and value:
+            value = dt.date.fromisoformat(value)
+        if isinstance(value, dt.date):
+            self.data = value
+            self.parts = {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+    def pre_validate(self, form):
+        if self.raw_data is None:
+            return
+        label = self.label.text
+        missing = [p for p, v in self.parts.items() if not v]
+        if len(missing) == 3:
+            raise ValidationError(f"Enter the {label.lower()}")
+        if missing:
+            raise ValidationError(f"{label} must include a {' and '.join(missing)}")
+        if not all(v.isdigit() for v in self.parts.values()):
+            raise ValidationError(f"{label} must be a real date, in numbers, like 27 3 1980")
+        day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
+        if len(self.parts["year"]) != 4:
+            raise ValidationError(f"{label} must include a year with 4 numbers, like 1980")
+        try:
+            value = dt.date(year, month, day)
+        except ValueError:
+            raise ValidationError(f"{label} must be a real date") from None
+        today = dt.date.today()
+        if value.year < self.min_year:
+            raise ValidationError(f"{label} must be after {self.min_year}")
+        if not self.future_ok and value > today:
+            raise ValidationError(f"{label} must be today or in the past")
+        if self.past_only and value >= today:
+            raise ValidationError(f"{label} must be in the past")
+        self.data = value
+
+    def _value(self):
+        return self.data.isoformat() if self.data else ""
+
+
+# --- money ----------------------------------------------------------------------------------
+
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
+_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+MAX_AMOUNT = Decimal("10000000")
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse an amount as members type it: '120', '120.50', '1,234.50' or '12,50'.
+
+    '12,50' is read as 12.50 (a decimal comma with one or two digits after it); no
+    exponents, signs, NaN or infinity: only digits and separators get through.
+    """
+    text = text.replace(" ", "").replace("\u00a0", "")
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    elif _GROUPED.match(text):
+        text = text.replace(",", "")
+    if not _PLAIN.match(text):
+        raise ValueError(text)
+    return Decimal(text)
+
+
+class AmountField(StringField):
+    """Money amount as a Decimal; the currency's minor units are checked by the form."""
+
+    def pre_validate(self, form):
+        label = self.label.text
+        if not self.data:
+            raise ValidationError(f"Enter the {label.lower()}")
+        if self.data.lstrip().startswith("-"):
+            raise ValidationError(f"{label} must be more than 0")
+        try:
+            amount = parse_amount(self.data)
+        except (ValueError, InvalidOperation):
+            raise ValidationError(f"{label} must be a number, like 120.50") from None
+        if amount <= 0:
+            raise ValidationError(f"{label} must be more than 0")
+        if amount > MAX_AMOUNT:
+            raise ValidationError(f"{label} must be less than 10,000,000")
+        self.amount = amount
+
+
+def check_minor_units(amount: Decimal, currency: str, label: str):
+    places = get_currency_precision(currency)
+    if -amount.as_tuple().exponent > places:
+        if places == 0:
+            raise ValidationError(f"{label} in {currency} must be a whole number")
+        raise ValidationError(f"{label} in {currency} can have at most {places} decimal places")
+
+
+# --- countries, currencies ------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def country_choices() -> list[SelectChoice]:
+    countries = sorted(pycountry.countries, key=lambda c: getattr(c, "common_name", c.name))
+    return [SelectChoice("", "Choose a country")] + [
+        SelectChoice(c.alpha_2, getattr(c, "common_name", c.name)) for c in countries
+    ]
+
+
+@lru_cache(maxsize=None)
+def country_name(code: str) -> str:
+    c = pycountry.countries.get(alpha_2=code)
+    return getattr(c, "common_name", c.name) if c else code
+
+
+@lru_cache(maxsize=1)
+def currency_choices() -> list[SelectChoice]:
+    # Codes that are not money you get reimbursed in (funds, metals, testing) are left out.
+    skip = {"XAU", "XAG", "XPD", "XPT", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD", "XDR",
+            "XSU", "XUA", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"}
+    return [SelectChoice("", "Choose a currency")] + [
+        SelectChoice(c.alpha_3, f"{c.alpha_3} – {c.name}")
+        for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3) if c.alpha_3 not in skip
+    ]
+
+
+def currency_for_country(code: str | None) -> str | None:
+    """The currency in use today in a country (Babel's CLDR data), for defaults only."""
+    if not code:
+        return None
+    found = get_territory_currencies(code, dt.date.today())
+    return found[0] if found else None
+
+
+def CountryField(label, message, hint="", **kw):
+    return SelectField(label, [required(message)], choices=country_choices(), description=hint,
+                       validate_choice=True, **kw)
+
+
+def CurrencyField(label, message, hint="", **kw):
+    return SelectField(label, [required(message)], choices=currency_choices(), description=hint,
+                       validate_choice=True, **kw)
+
+
+# --- contact details ------------------------------------------------------------------------
+
+def email_address(form, field):
+    if not field.data:
+        return
+    if any(unicodedata.category(c) == "Cc" for c in field.data):
+        raise ValidationError("Enter an email address in the correct format, like name@example.com")
+    try:
+        field.data = validate_email(field.data, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(
+            "Enter an email address in the correct format, like name@example.com") from None
+
+
+def phone_number(region_field: str | None = None):
+    """Accept any possible number; without a leading + it is read in the country of residence."""
+    def check(form, field):
+        if not field.data:
+            return
+        region = getattr(form, region_field).data if region_field else None
+        try:
+            number = phonenumbers.parse(field.data, region or None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise ValidationError(
+                "Enter a phone number with its country code, like +32 3 555 01 23")
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return check
+
+
+# --- bank details ---------------------------------------------------------------------------
+
+def uses_iban(country_code: str | None) -> bool:
+    try:
+        iban_registry.get_iban_spec(country_code or "")
+        return True
+    except SchwiftyException:
+        return False
+
+
+def normalise_iban(text: str, expected_country: str | None = None) -> str:
+    """Check an IBAN (mod-97 and the country's length, via schwifty); return it grouped."""
+    try:
+        value = IBAN(text)
+    except SchwiftyException as exc:
+        name = type(exc).__name__
+        if name == "InvalidChecksumDigits":
+            raise ValidationError("IBAN is not valid: check it for a mistyped character") from None
+        if name == "InvalidLength":
+            raise ValidationError("IBAN has the wrong number of characters for its country") from None
+        raise ValidationError("Enter an IBAN in the correct format, like BE71 0961 2345 6769") from None
+    if expected_country and value.country_code != expected_country:
+        raise ValidationError(
+            f"This IBAN is for another country ({value.country_code}) than the bank's "
+            f"({expected_country}): check the IBAN or change the bank's country")
+    return value.formatted
+
+
+def bic(form, field):
+    if not field.data:
+        return
+    try:
+        field.data = str(BIC(field.data.replace(" ", "")))
+    except SchwiftyException:
+        raise ValidationError(
+            "Enter a BIC (SWIFT code) of 8 or 11 letters and numbers, like GEBABEBB") from None

@@ -1,0 +1,463 @@
+"""HTTP for every journey: one set of URL rules runs whatever the wizards declare."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, session, url_for)
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+
+from . import engine, uploads
+from .delivery import eml_bytes, mailto_href
+from .documents import Attachment
+from .engine import ListStep, UploadStep, Wizard
+from .journeys import JOURNEYS
+from .plan import RULES
+
+bp = Blueprint("wizard", __name__)
+
+
+# --- draft state ------------------------------------------------------------------------------
+
+def store():
+    return current_app.extensions["drafts"]
+
+
+def journey_state(w: Wizard) -> dict:
+    return dict((session.get("journeys") or {}).get(w.slug) or {"answers": {}})
+
+
+def save_state(w: Wizard, state: dict) -> None:
+    journeys = dict(session.get("journeys") or {})
+    journeys[w.slug] = state
+    session["journeys"] = journeys
+
+
+def draft_token() -> str:
+    """The draft's token, creating and saving the draft now if it is new (uploads need it)."""
+    if session.token is None:
+        session.token = store().new_token()
+        session["created"] = True
+        store().save(session.token, dict(session))
+    return session.token
+
+
+def wizard_or_404(slug: str) -> Wizard:
+    w = JOURNEYS.get(slug)
+    if w is None:
+        abort(404)
+    return w
+
+
+def step_url(w: Wizard, name: str, change: bool = False, **kw) -> str:
+    return url_for("wizard.step", journey=w.slug, step=name, change=1 if change else None, **kw)
+
+
+def changing() -> bool:
+    return request.args.get("change") == "1"
+
+
+def after_step(w: Wizard, name: str, answers: dict) -> str:
+    """Where a completed step leads: on, or back to the review when changing an answer
+    (unless the change opened a step that still needs an answer)."""
+    if changing():
+        pending = w.first_unfinished(answers)
+        return step_url(w, pending.name, change=True) if pending else url_for("wizard.review", journey=w.slug)
+    following = w.next_step(name, answers)
+    return step_url(w, following.name) if following else url_for("wizard.review", journey=w.slug)
+
+
+def back_url(w: Wizard, name: str, answers: dict) -> str:
+    if changing():
+        return url_for("wizard.review", journey=w.slug)
+    previous = w.previous_step(name, answers)
+    return step_url(w, previous.name) if previous else url_for("wizard.start", journey=w.slug)
+
+
+def guard(w: Wizard, name: str, state: dict):
+    """A redirect if this step cannot be shown now, else None."""
+    if state.get("reference"):
+        return redirect(url_for("wizard.done", journey=w.slug))
+    if not w.can_open(name, state["answers"]):
+        pending = w.first_unfinished(state["answers"])
+        if pending is None:
+            return redirect(url_for("wizard.review", journey=w.slug))
+        return redirect(step_url(w, pending.name))
+    return None
+
+
+def page(template: str, w: Wizard, step, answers: dict, form=None, status=200, **context):
+    number, total = w.progress(step.name, answers)
+    html = render_template(template, wizard=w, step=step, form=form, answers=answers,
+                           progress=(number, total), back=back_url(w, step.name, answers),
+                           change=changing(), **context)
+    return html, status
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    return render_template("pages/index.html")
+
+
+@bp.get("/contact")
+def contact():
+    return render_template("pages/contact.html")
+
+
+@bp.get("/<journey>/")
+def start(journey):
+    w = wizard_or_404(journey)
+    state = journey_state(w)
+    pending = w.first_unfinished(state["answers"])
+    return render_template("wizard/start.html", wizard=w, state=state,
+                           first=w.relevant_steps({})[0], resume=pending if state["answers"] else None)
+
+
+@bp.route("/<journey>/<step>", methods=["GET", "POST"])
+def step(journey, step):
+    w = wizard_or_404(journey)
+    s = w.step(step) or abort(404)
+    state = journey_state(w)
+    if (redirected := guard(w, step, state)) is not None:
+        return redirected
+    if isinstance(s, ListStep):
+        return list_page(w, s, state)
+    if isinstance(s, UploadStep):
+        return upload_page(w, s, state)
+    answers = state["answers"]
+    form = s.make_form(answers, formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        answers[s.name] = s.store(form)
+        state["answers"] = w.clean(answers)  # answers of steps no longer relevant go now
+        save_state(w, state)
+        return redirect(after_step(w, s.name, state["answers"]), 303)
+    return page("wizard/step.html", w, s, answers, form)
+
+
+# --- add another --------------------------------------------------------------------------------
+
+def list_page(w: Wizard, s: ListStep, state: dict):
+    answers = state["answers"]
+    items = s.items(answers)
+    error = None
+    if request.method == "POST":
+        if len(items) >= s.min_items:
+            answers[s.name] = {"items": items, "done": True}
+            save_state(w, state)
+            return redirect(after_step(w, s.name, answers), 303)
+        error = f"Add at least {s.min_items} {s.item_noun}"
+    elif not items:
+        return redirect(url_for("wizard.item", journey=w.slug, step=s.name, index="new",
+                                change=1 if changing() else None))
+    return page("wizard/list.html", w, s, answers, items=items, error=error)
+
+
+@bp.route("/<journey>/<step>/<index>", methods=["GET", "POST"])
+def item(journey, step, index):
+    w = wizard_or_404(journey)
+    s = w.step(step)
+    if not isinstance(s, ListStep) or not (index == "new" or index.isdigit()):
+        abort(404)
+    state = journey_state(w)
+    if (redirected := guard(w, step, state)) is not None:
+        return redirected
+    answers = state["answers"]
+    items = s.items(answers)
+    position = None if index == "new" else int(index)
+    if position is not None and position >= len(items):
+        return redirect(step_url(w, s.name))
+    if position is None and len(items) >= s.max_items:
+        flash(f"You can add up to {s.max_items} {s.item_noun}s to one claim")
+        return redirect(step_url(w, s.name))
+    form = s.make_item_form(answers, position,
+                            formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        value = engine.form_answers(form)
+        if position is None:
+            items.append(value)
+        else:
+            items[position] = value
+        answers[s.name] = {"items": items, "done": False}
+        save_state(w, state)
+        return redirect(step_url(w, s.name, change=changing()), 303)
+    return page("wizard/item.html", w, s, answers, form, index=position, count=len(items))
+
+
+@bp.post("/<journey>/<step>/<int:index>/remove")
+def remove_item(journey, step, index):
+    w = wizard_or_404(journey)
+    s = w.step(step)
+    if not isinstance(s, ListStep):
+        abort(404)
+    state = journey_state(w)
+    if (redirected := guard(w, step, state)) is not None:
+        return redirected
+    items = s.items(state["answers"])
+    if index < len(items):
+        del items[index]
+        state["answers"][s.name] = {"items": items, "done": False}
+        save_state(w, state)
+        flash(f"{s.item_noun.capitalize()} {index + 1} removed")
+    return redirect(step_url(w, s.name, change=changing()), 303)
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+def upload_page(w: Wizard, s: UploadStep, state: dict):
+    answers = state["answers"]
+    files = s.files(answers)
+    errors: list[tuple[str, str]] = []  # (field id, message)
+    if request.method == "POST" and request.form.get("action") == "continue":
+        if len(files) >= s.min_files:
+            answers[s.name] = {"files": files, "done": True}
+            save_state(w, state)
+            return redirect(after_step(w, s.name, answers), 303)
+        errors.append(("file", f"Upload at least {s.min_files} {s.noun}"))
+    elif request.method == "POST":
+        kinds = dict(RULES.document_kinds)
+        kind = request.form.get("kind", "")
+        chosen = [f for f in request.files.getlist("file") if f and f.filename]
+        if kind not in kinds:
+            errors.append(("kind", "Select what kind of document this is"))
+        if not chosen:
+            errors.append(("file", "Select a file to upload"))
+        elif len(files) + len(chosen) > s.max_files:
+            errors.append(("file", f"You can upload up to {s.max_files} files"))
+        if not errors:
+            token = draft_token()
+            for upload in chosen:
+                name = uploads.display_name(upload.filename)
+                try:
+                    intake = uploads.accept(upload.read(uploads.MAX_BYTES + 1))
+                except uploads.UploadError as exc:
+                    errors.append(("file", f"{name}: {exc}"))
+                    continue
+                upload_id = store().add_upload(token, intake.content)
+                files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
+                              "media_type": intake.media_type, "pages": intake.pages})
+                flash(f"{name} uploaded")
+            answers[s.name] = {"files": files, "done": False}
+            save_state(w, state)
+            if not errors:
+                return redirect(step_url(w, s.name, change=changing()), 303)
+    return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
+                kinds=RULES.document_kinds, kind=request.form.get("kind", ""))
+
+
+@bp.post("/<journey>/<step>/files/<upload_id>/remove")
+def remove_file(journey, step, upload_id):
+    w = wizard_or_404(journey)
+    s = w.step(step)
+    if not isinstance(s, UploadStep):
+        abort(404)
+    state = journey_state(w)
+    if (redirected := guard(w, step, state)) is not None:
+        return redirected
+    files = s.files(state["answers"])
+    kept = [f for f in files if f["id"] != upload_id]
+    if len(kept) != len(files):
+        store().remove_upload(session.token, upload_id)
+        state["answers"][s.name] = {"files": kept, "done": False}
+        save_state(w, state)
+        flash(f"{next(f['name'] for f in files if f['id'] == upload_id)} removed")
+    return redirect(step_url(w, s.name, change=changing()), 303)
+
+
+# --- check answers, finish, outputs --------------------------------------------------------------
+
+@bp.route("/<journey>/check", methods=["GET", "POST"])
+def review(journey):
+    w = wizard_or_404(journey)
+    state = journey_state(w)
+    if state.get("reference"):
+        return redirect(url_for("wizard.done", journey=w.slug))
+    answers = w.clean(state["answers"])
+    pending = w.first_unfinished(answers)
+    if pending is not None:
+        return redirect(step_url(w, pending.name))
+    if request.method == "POST":
+        reference = new_reference(w.reference_prefix)
+        store().add_submission(draft_token(), w.slug, reference, answers)
+        state["reference"] = reference
+        save_state(w, state)
+        return redirect(url_for("wizard.done", journey=w.slug), 303)
+    last = w.relevant_steps(answers)[-1]
+    return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
+                           back=step_url(w, last.name), answers=answers)
+
+
+def new_reference(prefix: str) -> str:
+    # Crockford-style alphabet: no I, L, O or U to misread over the phone.
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    code = "".join(secrets.choice(alphabet) for _ in range(8))
+    return f"{prefix}-{code[:4]}-{code[4:]}"
+
+
+def submission(w: Wizard) -> dict:
+    state = journey_state(w)
+    reference = state.get("reference")
+    found = store().get_submission(session.token, w.slug, reference) if reference and session.token else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def attachments(w: Wizard, answers: dict) -> list[Attachment]:
+    step = w.step(w.outputs.upload_step) if w.outputs.upload_step else None
+    found = []
+    for meta in step.files(answers) if step else []:
+        content = store().get_upload(session.token, meta["id"])
+        if content is not None:
+            found.append(Attachment(meta["id"], meta["name"], meta["kind_label"], meta["media_type"],
+                                    meta["pages"], content))
+    return found
+
+
+def packet_for(w: Wizard, sub: dict, files: list[Attachment]) -> bytes:
+    return w.outputs.packet(sub["answers"], sub["reference"], files)
+
+
+@bp.get("/<journey>/done")
+def done(journey):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    answers, reference = sub["answers"], sub["reference"]
+    files = [Attachment(m["id"], m["name"], m["kind_label"], m["media_type"], m["pages"], b"")
+             for m in (w.step(w.outputs.upload_step).files(answers) if w.outputs.upload_step else [])]
+    letter = w.outputs.letter(answers, reference, files, b"")
+    outcome = current_app.extensions["postman"].status(reference, "send")
+    return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
+                           mailto=mailto_href(letter), letter=letter, outcome=outcome,
+                           outbox_dir=current_app.config["OUTBOX_DIR"],
+                           mail_configured=bool(current_app.config["MAIL_SERVER"]))
+
+
+@bp.get("/<journey>/done/<kind>")
+def download(journey, kind):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    files = attachments(w, sub["answers"])
+    packet = packet_for(w, sub, files)
+    if kind == "packet.pdf":
+        body, media_type, name = packet, "application/pdf", w.outputs.filename(sub["reference"], "pdf")
+    elif kind == "message.eml":
+        letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet, copy_to_member=False)
+        body = eml_bytes(letter, sender=w.outputs.member_email(sub["answers"]))
+        media_type, name = "message/rfc822", w.outputs.filename(sub["reference"], "eml")
+    else:
+        abort(404)
+    return Response(body, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/<journey>/done/send")
+def send(journey):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    postman = current_app.extensions["postman"]
+    if postman.status(sub["reference"], "send") is None:
+        files = attachments(w, sub["answers"])
+        letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet_for(w, sub, files),
+                                  copy_to_member=request.form.get("copy") == "yes")
+        outcome = postman.send(sub["reference"], "send", letter)
+        if outcome.status.startswith("already-"):
+            flash("This claim was already sent: it was not sent again")
+    else:
+        flash("This claim was already sent: it was not sent again")
+    return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
+
+
+@bp.post("/<journey>/new")
+def start_again(journey):
+    """Another claim (for another patient): the member's own details are kept."""
+    w = wizard_or_404(journey)
+    state = journey_state(w)
+    first = w.steps[0].name
+    kept = {first: state["answers"][first]} if first in state["answers"] else {}
+    save_state(w, {"answers": kept})
+    return redirect(step_url(w, first), 303)
+
+
+# --- delete my answers --------------------------------------------------------------------------
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete():
+    if request.method == "POST":
+        if session.token:
+            store().delete(session.token)
+        session.delete()
+        return redirect(url_for("wizard.deleted"), 303)
+    return render_template("pages/delete.html", has_draft=session.token is not None)
+
+
+@bp.get("/deleted")
+def deleted():
+    return render_template("pages/deleted.html")
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc):
+    return render_template("pages/error.html", title="Please try again",
+                           message="This page was open for too long or was sent twice, so nothing "
+                                   "was saved from it. Your earlier answers are kept.",
+                           retry=request.path if request.method == "POST" else None), 400
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc):
+    titles = {404: "Page not found", 405: "Page not found",
+              413: "The file is too large",
+              429: "Too many requests"}
+    messages = {413: f"Files must be smaller than 10 MB each, and {current_app.config['MAX_UPLOAD_MB']} MB "
+                     "together. Your answers are kept: go back and choose a smaller file."}
+    title = titles.get(exc.code, "Sorry, there is a problem")
+    return render_template("pages/error.html", title=title,
+                           message=messages.get(exc.code, "")), exc.code
+
+
+@bp.app_errorhandler(Exception)
+def server_error(exc):
+    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise exc  # development and tests: show the real error
+    current_app.logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url_rule)
+    return render_template("pages/error.html", title="Sorry, there is a problem with the service",
+                           message="Your answers are kept. Try again later."), 500
+
+
+@bp.after_app_request
+def security_headers(response: Response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'none'")
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    h.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html" or "attachment" in h.get("Content-Disposition", ""):
+        h["Cache-Control"] = "no-store"
+    return response
+
+
+# --- template helpers ---------------------------------------------------------------------------
+
+def install_filters(app):
+    app.jinja_env.filters.update(date=engine.format_date, money=engine.format_money,
+                                 display=engine.display, sheet=sheet_markup)
+
+
+_AUTOLINK = re.compile(r"&lt;(https?://[^&\s]+)&gt;")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def sheet_markup(text: str) -> Markup:
+    """The contact sheet's two bits of markup (<url> and **bold**), as HTML, after escaping."""
+    html = str(escape(text))
+    html = _AUTOLINK.sub(r'<a href="\1">\1</a>', html)
+    return Markup(_BOLD.sub(r"<strong>\1</strong>", html))
