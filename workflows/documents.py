@@ -119,11 +119,14 @@ def _lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> by
     readers = {}
     for index, (upload_id, page_no) in placeholders.items():
         if upload_id not in readers:
-            readers[upload_id] = PdfReader(io.BytesIO(attachments[upload_id].content), strict=False)
-            if readers[upload_id].is_encrypted:
-                readers[upload_id].decrypt("")
+            reader = PdfReader(io.BytesIO(attachments[upload_id].content), strict=False)
+            if reader.is_encrypted:
+                reader.decrypt("")
+            # Pages must belong to a writer before pypdf will rewrite their rotation.
+            readers[upload_id] = PdfWriter(clone_from=reader)
         source = readers[upload_id].pages[page_no]
-        source.transfer_rotation_to_content()
+        if source.rotation:
+            source.transfer_rotation_to_content()
         box = source.mediabox
         width, height = float(box.width), float(box.height)
         x0, y0, x1, y1 = SLOT

@@ -19,6 +19,7 @@ from schwifty import BIC, IBAN
 from schwifty import registry as iban_registry
 from schwifty.exceptions import SchwiftyException
 from wtforms import Field, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
 
 # Characters that reorder or hide text (Trojan-source style). They have no place in
@@ -63,7 +64,7 @@ def multi_line(form, field):
 
 def required(message):
     def check(form, field):
-        if field.data is None or (isinstance(field.data, str) and not field.data):
+        if field.data is None or field.data is False or field.data == "":
             raise ValidationError(message)
     check.field_flags = {"required": True}
     return check
@@ -128,25 +129,25 @@ class DateInputField(Field):
         label = self.label.text
         missing = [p for p, v in self.parts.items() if not v]
         if len(missing) == 3:
-            raise ValidationError(f"Enter the {label.lower()}")
+            return  # empty: the field's `required` validator has the message, if any
         if missing:
-            raise ValidationError(f"{label} must include a {' and '.join(missing)}")
+            raise StopValidation(f"{label} must include a {' and '.join(missing)}")
         if not all(v.isdigit() for v in self.parts.values()):
-            raise ValidationError(f"{label} must be a real date, in numbers, like 27 3 1980")
+            raise StopValidation(f"{label} must be a real date, in numbers, like 27 3 1980")
         day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
         if len(self.parts["year"]) != 4:
-            raise ValidationError(f"{label} must include a year with 4 numbers, like 1980")
+            raise StopValidation(f"{label} must include a year with 4 numbers, like 1980")
         try:
             value = dt.date(year, month, day)
         except ValueError:
-            raise ValidationError(f"{label} must be a real date") from None
+            raise StopValidation(f"{label} must be a real date") from None
         today = dt.date.today()
         if value.year < self.min_year:
-            raise ValidationError(f"{label} must be after {self.min_year}")
+            raise StopValidation(f"{label} must be after {self.min_year}")
         if not self.future_ok and value > today:
-            raise ValidationError(f"{label} must be today or in the past")
+            raise StopValidation(f"{label} must be today or in the past")
         if self.past_only and value >= today:
-            raise ValidationError(f"{label} must be in the past")
+            raise StopValidation(f"{label} must be in the past")
         self.data = value
 
     def _value(self):
@@ -183,17 +184,17 @@ class AmountField(StringField):
     def pre_validate(self, form):
         label = self.label.text
         if not self.data:
-            raise ValidationError(f"Enter the {label.lower()}")
+            raise StopValidation(f"Enter the {label.lower()}")
         if self.data.lstrip().startswith("-"):
-            raise ValidationError(f"{label} must be more than 0")
+            raise StopValidation(f"{label} must be more than 0")
         try:
             amount = parse_amount(self.data)
         except (ValueError, InvalidOperation):
-            raise ValidationError(f"{label} must be a number, like 120.50") from None
+            raise StopValidation(f"{label} must be a number, like 120.50") from None
         if amount <= 0:
-            raise ValidationError(f"{label} must be more than 0")
+            raise StopValidation(f"{label} must be more than 0")
         if amount > MAX_AMOUNT:
-            raise ValidationError(f"{label} must be less than 10,000,000")
+            raise StopValidation(f"{label} must be less than 10,000,000")
         self.amount = amount
 
 

@@ -1,0 +1,210 @@
+"""Shared fixtures: a real app on a temporary SQLite database, a real SMTP server
+(aiosmtpd on 127.0.0.1), a live HTTP server and headless Chromium (Playwright)."""
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+from bs4 import BeautifulSoup
+from PIL import Image
+from werkzeug.serving import make_server
+
+from app import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    def factory(**config):
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'drafts.sqlite3'}",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "MAIL_SERVER": "",
+        }
+        settings.update(config)
+        return create_app(settings)
+    return factory
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- HTML helpers ------------------------------------------------------------------------------
+
+def parse(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def csrf_of(response) -> str:
+    field = parse(response).find("input", {"name": "csrf_token"})
+    return field["value"] if field else ""
+
+
+class Browserless:
+    """Drives the app through its HTML like a browser without JavaScript: reads the
+    CSRF token from the page it was given and follows redirects."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, follow_redirects=kw.pop("follow", True), **kw)
+
+    def post(self, url, data=None, follow=True, token_from=None, **kw):
+        page = self.client.get(token_from or url, follow_redirects=True)
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_of(page))
+        return self.client.post(url, data=data, follow_redirects=follow, **kw)
+
+
+@pytest.fixture
+def web(client):
+    return Browserless(client)
+
+
+# --- answers used across tests ------------------------------------------------------------------
+
+MEMBER = {
+    "full_name": "Zoë Ørsted", "reference": "MIP-0042317", "date_of_birth-day": "3",
+    "date_of_birth-month": "4", "date_of_birth-year": "1970", "email": "zoe@example.org",
+    "country": "BE", "phone": "+32 3 555 01 23", "address": "Rue de la Loi 1\n1000 Brussels",
+}
+TREATMENT = {"kind": "dental", "reason": "Broken molar, crown needed", "country": "FR",
+             "accident": "no", "other_insurance": "no"}
+EXPENSES = [
+    {"date-day": "1", "date-month": "10", "date-year": "2026", "provider": "Dr Anne Martin",
+     "description": "Crown", "amount": "650.00", "currency": "EUR"},
+    {"date-day": "2", "date-month": "10", "date-year": "2026", "provider": "Zahnklinik Basel",
+     "description": "X-ray", "amount": "80", "currency": "CHF"},
+]
+
+
+def jpeg_bytes(size=(1200, 1600), color="white", exif_orientation=None) -> bytes:
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    if exif_orientation:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        image.save(out, "JPEG", exif=exif)
+    else:
+        image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish=True):
+    """Complete the claim journey through HTTP; return the last response."""
+    web.post("/claim/member", MEMBER)
+    web.post("/claim/patient", {"who": "member"})
+    web.post("/claim/treatment", TREATMENT)
+    for line in expenses:
+        web.post("/claim/expenses/new", line)
+    web.post("/claim/expenses", {})
+    web.post("/claim/payment", {"payee": "member", "currency": "EUR", "method": "bank"})
+    web.post("/claim/bank", {"holder": "Zoë Ørsted", "country": "BE"})
+    web.post("/claim/bank-iban", {"iban": "BE71 0961 2345 6769", "bic": "GEBABEBB"})
+    for name, content in receipts:
+        web.post("/claim/receipts", {"action": "upload", "kind": "invoice",
+                                     "file": (io.BytesIO(content or jpeg_bytes()), name)},
+                 content_type="multipart/form-data")
+    web.post("/claim/receipts", {"action": "continue"})
+    response = web.post("/claim/declaration", {"confirm": "y", "signature": "Zoë Ørsted"})
+    if finish:
+        response = web.post("/claim/check", {})
+    return response
+
+
+# --- SMTP ----------------------------------------------------------------------------------------
+
+@dataclass
+class Inbox:
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append({
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "message": email.message_from_bytes(envelope.content, policy=email.policy.default),
+        })
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                    MAIL_DEFAULT_SENDER="MIP member forms <forms@example.org>", MAIL_TIMEOUT=5)
+
+
+# --- live server and browser -----------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(mail_app):
+    server = make_server("127.0.0.1", 0, mail_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = mail_app
+    yield server
+    server.shutdown()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,159 @@
+"""The claim packet PDF as the insurer reads it (text extracted with pypdf)."""
+import io
+import re
+import socket
+import threading
+
+import pytest
+from pypdf import PdfReader
+from weasyprint import HTML
+
+from tests.conftest import EXPENSES, MEMBER, fill_claim, jpeg_bytes
+from workflows.documents import AppFetcher
+from workflows.plan import CIGNA
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(pdf_pages(data))
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def two_page_pdf() -> bytes:
+    return HTML(string="<p>SCANNED INVOICE ONE</p><p style='break-before: page'>SCANNED INVOICE TWO</p>").write_pdf()
+
+
+@pytest.fixture
+def packet(web):
+    fill_claim(web, receipts=[("photo.jpg", jpeg_bytes(color="grey")), ("invoice.pdf", two_page_pdf())])
+    return web.get("/claim/done/packet.pdf")
+
+
+def test_packet_is_a_pdf_download(packet):
+    assert packet.status_code == 200
+    assert packet.mimetype == "application/pdf"
+    assert re.fullmatch(r'attachment; filename="claim-CLM-[0-9A-Z]{4}-[0-9A-Z]{4}\.pdf"',
+                        packet.headers["Content-Disposition"])
+
+
+def test_cover_sheet_carries_member_patient_totals_and_where_to_send(packet):
+    cover = flat(pdf_pages(packet.data)[0])
+    for expected in ["Zoë Ørsted", "MIP-0042317", "Patient Zoë Ørsted (Member)", "EUR 650.00", "CHF 80.00",
+                     CIGNA.claims_email, CIGNA.fax.number, *CIGNA.postal_lines, CIGNA.name,
+                     "Itemised invoice: photo.jpg (1 page)", "Itemised invoice: invoice.pdf (2 pages)",
+                     CIGNA.claim_form_name]:
+        assert expected in cover, expected
+    # No medical detail and no bank details on the cover.
+    assert "molar" not in cover and "BE71" not in cover
+
+
+def test_summary_has_every_answer_and_the_expense_table(packet):
+    text = flat(pdf_text(packet.data))
+    for expected in ["Broken molar, crown needed", "France", "Dr Anne Martin", "Crown", "EUR 650.00",
+                     "Zahnklinik Basel", "CHF 80.00", "Total in EUR", "Total in CHF",
+                     "BE71 0961 2345 6769", "GEBABEBB", "Rue de la Loi 1", "zoe@example.org",
+                     "Signed by Zoë Ørsted on"]:
+        assert expected in text, expected
+
+
+def test_every_page_is_numbered_and_receipts_follow_one_per_page(packet):
+    pages = pdf_pages(packet.data)
+    total = len(pages)
+    summary_pages = [i for i, text in enumerate(pages) if i and "Itemised invoice:" not in text]
+    assert "Claim summary" in pages[summary_pages[0]] and summary_pages[0] == 1
+    assert total == 1 + len(summary_pages) + 1 + 2  # then the photo and the two PDF pages
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text
+        assert "MIP-0042317" in text  # the member's reference on every page
+    assert "Itemised invoice: photo.jpg" in pages[-3]
+    assert "SCANNED INVOICE ONE" in pages[-2] and "SCANNED INVOICE TWO" in pages[-1]
+    assert "page 1 of 2" in pages[-2]
+
+
+def test_cover_has_a_qr_code_with_the_reference_and_claim_id(packet, tmp_path):
+    import subprocess
+    import zxingcpp
+    from PIL import Image
+    (tmp_path / "p.pdf").write_bytes(packet.data)
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "150", "-png", tmp_path / "p.pdf",
+                    tmp_path / "page"], check=True)
+    found = zxingcpp.read_barcodes(Image.open(next(tmp_path.glob("page*.png"))))
+    reference = re.search(r"CLM-\w{4}-\w{4}", pdf_pages(packet.data)[0]).group(0)
+    assert [b.text for b in found] == [f"MIP CLAIM {reference} REF MIP-0042317"]
+
+
+def test_receipt_photo_is_embedded_upright(web):
+    # A landscape photo taken with the camera turned: EXIF says rotate 90°.
+    fill_claim(web, receipts=[("turned.jpg", jpeg_bytes(size=(1600, 1200), exif_orientation=6))])
+    reader = PdfReader(io.BytesIO(web.get("/claim/done/packet.pdf").data))
+    image = max((i.image for i in reader.pages[2].images), key=lambda i: i.width * i.height)
+    assert image.height > image.width > 500
+
+
+# --- nothing but the app's own assets -----------------------------------------------------------
+
+@pytest.fixture
+def listener():
+    """A TCP listener that records whether anything connected to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    hits = []
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                hits.append(conn.recv(1024))
+                conn.close()
+            except OSError:
+                pass
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_markup_in_answers_is_printed_literally_and_fetches_nothing(web, listener, tmp_path):
+    port, hits = listener
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-LOCAL-FILE")
+    hostile = (f'<img src="file://{secret}"><link rel="attachment" href="file://{secret}">'
+               f'<style>*{{background:url(http://127.0.0.1:{port}/css)}}</style>'
+               f'<img src="http://127.0.0.1:{port}/img">')
+    fill_claim(web, finish=False)
+    web.post("/claim/treatment?change=1", {"kind": "medical", "reason": hostile, "country": "BE",
+                                           "accident": "no", "other_insurance": "no"})
+    web.post("/claim/check", {})
+    data = web.get("/claim/done/packet.pdf").data
+    assert hits == []
+    assert b"TOP-SECRET-LOCAL-FILE" not in data
+    reader = PdfReader(io.BytesIO(data))
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get_object())
+    assert f'<img src="http://127.0.0.1:{port}/img">' in flat(pdf_text(data)).replace(" ", "").replace("imgsrc", "img src")
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "http://127.0.0.1:9/", "https://example.org/x.png",
+    "data:text/plain,hello", "app:static/../../../etc/passwd", "app:res/unknown",
+])
+def test_the_pdf_fetcher_refuses_everything_but_app_assets(url):
+    with pytest.raises(ValueError):
+        AppFetcher({}).fetch(url)
+
+
+def test_the_pdf_fetcher_serves_app_assets():
+    response = AppFetcher({"qr.png": (b"png", "image/png")}).fetch("app:res/qr.png")
+    assert response.read() == b"png"
+    css = AppFetcher().fetch("app:static/css/pdf.css")
+    assert b"@page" in css.read()

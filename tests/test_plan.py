@@ -1,0 +1,68 @@
+"""The administrator's facts: verbatim from the contact sheet, in one module, on the Contact page."""
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import parse
+from workflows.plan import CIGNA
+
+ROOT = Path(__file__).resolve().parent.parent
+SHEET = (Path(__file__).parent / "fixtures" / "insurer-contacts.txt").read_text()
+
+FACTS = [
+    CIGNA.name, CIGNA.website, CIGNA.claims_email, CIGNA.admissions_email, CIGNA.claim_form_name,
+    CIGNA.fax.number, CIGNA.network_note, CIGNA.plan_description, CIGNA.admissions_instruction,
+    CIGNA.online_services_first_time, CIGNA.us_network_note,
+    *CIGNA.postal_lines, *CIGNA.online_services_steps,
+    *(p.number for p in CIGNA.phones), *(p.label for p in CIGNA.phones),
+]
+# The distinctive values no other file may spell (labels and prose may be echoed in tests).
+SPELLED_ONCE = [CIGNA.claims_email, CIGNA.admissions_email, CIGNA.fax.number, "692140",
+                *(p.number for p in CIGNA.phones), "cignahealthbenefits", "Antwerp"]
+
+
+@pytest.mark.parametrize("fact", FACTS)
+def test_every_fact_is_verbatim_from_the_contact_sheet(fact):
+    assert fact in SHEET
+
+
+def test_phone_notes_follow_their_numbers_on_the_sheet():
+    for phone in CIGNA.phones:
+        if phone.note:
+            assert f"{phone.number} {phone.note}" in SHEET
+
+
+def test_online_steps_are_numbered_as_on_the_sheet():
+    for number, step in enumerate(CIGNA.online_services_steps, start=1):
+        assert f"{number}. {step}" in SHEET
+
+
+def test_no_other_app_file_spells_the_facts():
+    app_files = [ROOT / "app.py", *(ROOT / "workflows").rglob("*.py"),
+                 *(ROOT / "templates").rglob("*.*"), *(ROOT / "static").rglob("*.*")]
+    offenders = []
+    for path in app_files:
+        if path.name == "plan.py" or path.suffix in (".woff2", ".ttf", ".png"):
+            continue
+        text = path.read_text(errors="ignore")
+        offenders += [(path.relative_to(ROOT).as_posix(), fact) for fact in SPELLED_ONCE if fact in text]
+    assert offenders == []
+
+
+def test_contact_page_shows_every_fact_with_links(client):
+    page = parse(client.get("/contact"))
+    text = re.sub(r"\s+", " ", page.get_text(" "))
+    for fact in [CIGNA.name, CIGNA.website, CIGNA.claims_email, CIGNA.admissions_email,
+                 CIGNA.fax.number, *CIGNA.postal_lines, CIGNA.us_network_note,
+                 CIGNA.online_services_first_time, *(p.number for p in CIGNA.phones)]:
+        assert fact in text
+    hrefs = {a["href"] for a in page.find_all("a")}
+    assert {"tel:+18666697930", "tel:+3232175798", "tel:+12024738666", "tel:+3236632857"} <= hrefs
+    assert {f"mailto:{CIGNA.claims_email}", f"mailto:{CIGNA.admissions_email}"} <= hrefs
+    assert "http://www.cignahealthbenefits.com/" in hrefs
+    steps = [li.get_text() for li in page.find("h2", string="Access Online Services")
+             .find_next("ol").find_all("li")]
+    assert steps[0] == "Enter http://www.cignahealthbenefits.com/ in your browser."
+    assert steps[2].endswith("(Note: Your personal reference number is indicated in your Cigna membership card.)")
+    assert "1-202-473-8666 or x38666" in text
