@@ -189,7 +189,8 @@ class Postman:
             self.store.record_attempt(row_id, "failed", "the mail server's certificate could not "
                                       "be verified, so nothing was sent")
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
-            reason = ("the mail server did not answer in time" if isinstance(exc, TimeoutError)
+            timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+            reason = ("the mail server did not answer in time" if timed_out
                       else "the mail server could not be reached")
             status = "queued" if attempts + 1 < self.max_attempts else "failed"
             self.store.record_attempt(row_id, status, reason, _backoff(attempts))

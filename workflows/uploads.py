@@ -69,10 +69,9 @@ def _accept_image(data: bytes) -> Intake:
             if image.width * image.height > MAX_PIXELS:
                 raise UploadError("The selected image is too large: it must be under 40 megapixels")
             image.load()
-    except UploadError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (UploadError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadError("The selected image is too large: it must be under 40 megapixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadError("The selected image could not be read: it may be damaged") from None
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P", "PA"):

@@ -1,0 +1,184 @@
+"""What reaches the insurer: the mailto: link, the .eml draft and the email sent over SMTP
+(received by a real aiosmtpd server on 127.0.0.1)."""
+import email
+import email.policy
+import io
+import socket
+import threading
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import Browserless, fill_claim, parse, wait_for
+from tests.test_documents import pdf_text
+from workflows.delivery import HeaderError, Letter, mailto_href
+from workflows.plan import CIGNA, RULES
+
+
+def done_page(web):
+    return parse(web.get("/claim/done"))
+
+
+def test_mailto_link_goes_to_the_claims_mailbox_with_a_short_body(web):
+    fill_claim(web)
+    href = done_page(web).find("a", string="Write the email in your mail app")["href"]
+    parts = urlsplit(href)
+    assert parts.scheme == "mailto" and parts.path == CIGNA.claims_email
+    assert "%0D%0A" in href and "\n" not in href
+    query = parse_qs(parts.query)
+    assert query["subject"][0].startswith("Claim reimbursement – MIP-0042317 – Zoë Ørsted")
+    body = query["body"][0]
+    assert len(body) < RULES.mailto_body_limit
+    assert "MIP-0042317" in body and "Total in EUR: EUR 650.00" in body and "Total in CHF: CHF 80.00" in body
+    for secret in ("BE71", "GEBABEBB", "molar"):  # no bank details, no diagnosis in a link
+        assert secret not in unquote(href)
+
+
+def test_copy_fallback_shows_the_same_body(web):
+    fill_claim(web)
+    page = done_page(web)
+    href = page.find("a", string="Write the email in your mail app")["href"]
+    body = parse_qs(urlsplit(href).query)["body"][0]
+    assert page.find(id="mail-body").get_text().replace("\n", "\r\n").strip() == body.strip()
+
+
+def test_eml_is_an_unsent_draft_with_the_packet_attached(web):
+    fill_claim(web)
+    response = web.get("/claim/done/message.eml")
+    assert response.mimetype == "message/rfc822"
+    assert response.headers["Content-Disposition"].endswith('.eml"')
+    msg = email.message_from_bytes(response.data, policy=email.policy.default)
+    assert msg["X-Unsent"] == "1"
+    assert msg["To"] == CIGNA.claims_email
+    assert msg["Subject"] == "Claim reimbursement – MIP-0042317 – Zoë Ørsted"
+    attachments = list(msg.iter_attachments())
+    assert [a.get_content_type() for a in attachments] == ["application/pdf"]
+    assert attachments[0].get_filename().startswith("claim-CLM-")
+    assert "EUR 650.00" in pdf_text(attachments[0].get_content())
+    assert "Please find attached my claim" in msg.get_body(("plain",)).get_content()
+
+
+def test_send_it_for_me_delivers_to_the_claims_mailbox_with_a_copy(mail_app, smtp_server):
+    web = Browserless(mail_app.test_client())
+    fill_claim(web)
+    packet = web.get("/claim/done/packet.pdf").data
+    response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+    assert "Sent." in response.get_data(as_text=True)
+    assert len(smtp_server.messages) == 1
+    received = smtp_server.messages[0]
+    assert received["rcpt_tos"] == [CIGNA.claims_email, "zoe@example.org"]
+    assert received["mail_from"] == "forms@example.org"
+    msg = received["message"]
+    assert msg["To"] == CIGNA.claims_email
+    assert msg["Cc"] == "zoe@example.org"
+    assert msg["Reply-To"] == "zoe@example.org"
+    assert msg["Subject"] == "Claim reimbursement – MIP-0042317 – Zoë Ørsted"
+    assert "X-Unsent" not in msg
+    (attachment,) = msg.iter_attachments()
+    sent_pdf = attachment.get_content()
+    assert len(PdfReader(io.BytesIO(sent_pdf)).pages) == len(PdfReader(io.BytesIO(packet)).pages)
+    assert pdf_text(sent_pdf) == pdf_text(packet)
+
+
+def test_without_a_copy_only_the_claims_mailbox_receives_it(mail_app, smtp_server):
+    web = Browserless(mail_app.test_client())
+    fill_claim(web)
+    web.post("/claim/done/send", {}, token_from="/claim/done")
+    assert smtp_server.messages[0]["rcpt_tos"] == [CIGNA.claims_email]
+    assert "Cc" not in smtp_server.messages[0]["message"]
+
+
+def test_a_replayed_or_double_clicked_send_sends_one_email(mail_app, smtp_server):
+    web = Browserless(mail_app.test_client())
+    fill_claim(web)
+    token = parse(web.get("/claim/done")).find("input", {"name": "csrf_token"})["value"]
+    results = []
+
+    def click():
+        results.append(web.client.post("/claim/done/send", data={"csrf_token": token, "copy": "yes"}))
+    threads = [threading.Thread(target=click) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in results] == [303, 303, 303]
+    assert len(smtp_server.messages) == 1
+    page = web.get("/claim/done").get_data(as_text=True)
+    assert "Sent." in page
+
+
+def test_recipients_come_from_the_plan_not_from_the_request(mail_app, smtp_server):
+    web = Browserless(mail_app.test_client())
+    fill_claim(web)
+    web.post("/claim/done/send", {"to": "evil@example.org", "cc": "evil@example.org",
+                                  "bcc": "evil@example.org"}, token_from="/claim/done")
+    assert smtp_server.messages[0]["rcpt_tos"] == [CIGNA.claims_email]
+
+
+def test_without_a_mail_server_send_writes_to_the_local_outbox(web, app, tmp_path):
+    fill_claim(web)
+    response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+    text = " ".join(parse(response).select_one(".outcome").get_text().split())
+    assert text.startswith("Not sent: no mail server is set up.")
+    files = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 1 and str(files[0]) in text
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert msg["To"] == CIGNA.claims_email
+
+
+def test_a_mail_server_that_never_answers_is_given_up_on_and_the_member_told(make_app):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts connections, never says a word
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=1)
+    web = Browserless(app.test_client())
+    fill_claim(web)
+    response = web.post("/claim/done/send", {}, token_from="/claim/done")
+    silent.close()
+    outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+    assert outcome.startswith("Not sent yet. The mail server did not answer in time.")
+    assert parse(response).find("a", string="Download the email with the packet attached (.eml)")
+
+
+def test_a_message_queued_while_smtp_was_down_is_delivered_once_later(make_app, smtp_server):
+    import datetime as dt
+    now = [dt.datetime(2026, 11, 27, 9, 0)]
+    down = socket.socket()
+    down.bind(("127.0.0.1", 0))
+    port = down.getsockname()[1]
+    down.close()  # nothing listens: connection refused
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2, CLOCK=lambda: now[0])
+    web = Browserless(app.test_client())
+    fill_claim(web)
+    response = web.post("/claim/done/send", {}, token_from="/claim/done")
+    assert "The mail server could not be reached" in response.get_data(as_text=True)
+    # The server comes back (on the test SMTP port) and the retry time passes.
+    app.extensions["postman"].mail_state.port = smtp_server.port
+    runner = app.test_cli_runner()
+    assert "0 message(s)" in runner.invoke(args=["outbox", "deliver"]).output  # not due yet
+    now[0] += dt.timedelta(minutes=5)
+    assert "1 message(s)" in runner.invoke(args=["outbox", "deliver"]).output
+    assert "0 message(s)" in runner.invoke(args=["outbox", "deliver"]).output
+    assert len(smtp_server.messages) == 1
+    assert "Sent." in web.get("/claim/done").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["subject", "to", "cc", "reply_to", "attachment"])
+def test_line_breaks_never_reach_a_header(field):
+    values = {"to": (CIGNA.claims_email,), "subject": "Claim", "cc": (), "reply_to": (),
+              "attachments": ()}
+    evil = "x@example.org\r\nBcc: victim@example.org"
+    if field == "subject":
+        values["subject"] = evil
+    elif field == "attachment":
+        values["attachments"] = ((evil, "application/pdf", b"%PDF-"),)
+    else:
+        values[field] = (evil,)
+    with pytest.raises(HeaderError):
+        Letter(body="b", short_body="b", **values)
+
+
+def test_mailto_href_encodes_line_breaks_as_crlf():
+    letter = Letter(to=("a@example.org",), subject="Hi there", body="", short_body="one\ntwo")
+    assert mailto_href(letter) == "mailto:a@example.org?subject=Hi%20there&body=one%0D%0Atwo"
