@@ -34,6 +34,7 @@ ENV_SETTINGS = {
     "MAIL_TIMEOUT": float,
     "OUTBOX_DIR": str,
     "MAX_UPLOAD_MB": int,
+    "OUTBOX_POLL_SECONDS": float,
 }
 
 
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAIL_TIMEOUT=10.0,
         OUTBOX_DIR=str(instance / "outbox"),
         MAX_UPLOAD_MB=25,  # one request; each file is limited to 10 MB by the intake
+        OUTBOX_POLL_SECONDS=60.0,  # background retries of queued mail; 0 turns them off
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
     )
@@ -87,8 +89,11 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["MAIL_SERVER"]:
         app.config["MAIL_SUPPRESS_SEND"] = False  # Flask-Mail sends nothing under testing otherwise
         mail_state = Mail(app).state
-    app.extensions["postman"] = Postman(store, mail_state, app.config["MAIL_DEFAULT_SENDER"],
-                                        Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"])
+    postman = Postman(store, mail_state, app.config["MAIL_DEFAULT_SENDER"],
+                      Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"])
+    app.extensions["postman"] = postman
+    if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
+        postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
 
     csrf.init_app(app)
     app.register_blueprint(views.bp)

@@ -182,3 +182,22 @@ def test_line_breaks_never_reach_a_header(field):
 def test_mailto_href_encodes_line_breaks_as_crlf():
     letter = Letter(to=("a@example.org",), subject="Hi there", body="", short_body="one\ntwo")
     assert mailto_href(letter) == "mailto:a@example.org?subject=Hi%20there&body=one%0D%0Atwo"
+
+
+def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
+    import datetime as dt
+    now = [dt.datetime(2026, 11, 27, 9, 0)]
+    down = socket.socket()
+    down.bind(("127.0.0.1", 0))
+    port = down.getsockname()[1]
+    down.close()
+    app = make_app(TESTING=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2,
+                   OUTBOX_POLL_SECONDS=0.1, CLOCK=lambda: now[0])
+    web = Browserless(app.test_client())
+    fill_claim(web)
+    web.post("/claim/done/send", {}, token_from="/claim/done")
+    app.extensions["postman"].mail_state.port = smtp_server.port
+    now[0] += dt.timedelta(minutes=2)
+    assert wait_for(lambda: smtp_server.messages)
+    assert wait_for(lambda: "Sent." in web.get("/claim/done").get_data(as_text=True))
+    assert len(smtp_server.messages) == 1

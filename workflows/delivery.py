@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import smtplib
 import socket
 import ssl
+import threading
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -163,6 +165,18 @@ class Postman:
                 self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
                 done += 1
         return done
+
+    def start_background(self, interval: float) -> None:
+        """Retry queued mail every `interval` seconds in a daemon thread. Several processes
+        may each run one: claim_message() lets only one of them take a given message."""
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    self.deliver_due()
+                except Exception as exc:  # keep retrying; the reason carries no answers
+                    logging.getLogger(__name__).warning("outbox run failed: %s", type(exc).__name__)
+        self._stop = threading.Event()
+        threading.Thread(target=loop, name="outbox", daemon=True).start()
 
     def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
         data = base64.b64decode(envelope["message"])

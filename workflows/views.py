@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import engine, uploads
 from .delivery import eml_bytes, mailto_href
 from .documents import Attachment
-from .engine import ListStep, UploadStep, Wizard
+from .engine import ListStep, Step, UploadStep, Wizard
 from .journeys import JOURNEYS
 from .plan import RULES
 
@@ -77,16 +77,21 @@ def back_url(w: Wizard, name: str, answers: dict) -> str:
     return step_url(w, previous.name) if previous else url_for("wizard.start", journey=w.slug)
 
 
-def guard(w: Wizard, name: str, state: dict):
-    """A redirect if this step cannot be shown now, else None."""
+def open_step(journey: str, name: str, kind: type) -> tuple[Wizard, Step, dict]:
+    """The wizard, step and draft state for a step URL. Unknown steps are a 404; a finished
+    journey shows its confirmation; a step opened out of order redirects to the first
+    unfinished one (or to the review when nothing is left)."""
+    w = wizard_or_404(journey)
+    s = w.step(name)
+    if not isinstance(s, kind):
+        abort(404)
+    state = journey_state(w)
     if state.get("reference"):
-        return redirect(url_for("wizard.done", journey=w.slug))
+        abort(redirect(url_for("wizard.done", journey=w.slug)))
     if not w.can_open(name, state["answers"]):
         pending = w.first_unfinished(state["answers"])
-        if pending is None:
-            return redirect(url_for("wizard.review", journey=w.slug))
-        return redirect(step_url(w, pending.name))
-    return None
+        abort(redirect(step_url(w, pending.name) if pending else url_for("wizard.review", journey=w.slug)))
+    return w, s, state
 
 
 def page(template: str, w: Wizard, step, answers: dict, form=None, status=200, **context):
@@ -120,11 +125,7 @@ def start(journey):
 
 @bp.route("/<journey>/<step>", methods=["GET", "POST"])
 def step(journey, step):
-    w = wizard_or_404(journey)
-    s = w.step(step) or abort(404)
-    state = journey_state(w)
-    if (redirected := guard(w, step, state)) is not None:
-        return redirected
+    w, s, state = open_step(journey, step, Step)
     if isinstance(s, ListStep):
         return list_page(w, s, state)
     if isinstance(s, UploadStep):
@@ -159,13 +160,9 @@ def list_page(w: Wizard, s: ListStep, state: dict):
 
 @bp.route("/<journey>/<step>/<index>", methods=["GET", "POST"])
 def item(journey, step, index):
-    w = wizard_or_404(journey)
-    s = w.step(step)
-    if not isinstance(s, ListStep) or not (index == "new" or index.isdigit()):
+    if not (index == "new" or index.isdigit()):
         abort(404)
-    state = journey_state(w)
-    if (redirected := guard(w, step, state)) is not None:
-        return redirected
+    w, s, state = open_step(journey, step, ListStep)
     answers = state["answers"]
     items = s.items(answers)
     position = None if index == "new" else int(index)
@@ -190,13 +187,7 @@ def item(journey, step, index):
 
 @bp.post("/<journey>/<step>/<int:index>/remove")
 def remove_item(journey, step, index):
-    w = wizard_or_404(journey)
-    s = w.step(step)
-    if not isinstance(s, ListStep):
-        abort(404)
-    state = journey_state(w)
-    if (redirected := guard(w, step, state)) is not None:
-        return redirected
+    w, s, state = open_step(journey, step, ListStep)
     items = s.items(state["answers"])
     if index < len(items):
         del items[index]
@@ -251,13 +242,7 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
 
 @bp.post("/<journey>/<step>/files/<upload_id>/remove")
 def remove_file(journey, step, upload_id):
-    w = wizard_or_404(journey)
-    s = w.step(step)
-    if not isinstance(s, UploadStep):
-        abort(404)
-    state = journey_state(w)
-    if (redirected := guard(w, step, state)) is not None:
-        return redirected
+    w, s, state = open_step(journey, step, UploadStep)
     files = s.files(state["answers"])
     kept = [f for f in files if f["id"] != upload_id]
     if len(kept) != len(files):
@@ -307,14 +292,15 @@ def submission(w: Wizard) -> dict:
     return found
 
 
-def attachments(w: Wizard, answers: dict) -> list[Attachment]:
+def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachment]:
+    """The journey's uploaded documents, with their bytes unless only the list is needed."""
     step = w.step(w.outputs.upload_step) if w.outputs.upload_step else None
     found = []
     for meta in step.files(answers) if step else []:
-        content = store().get_upload(session.token, meta["id"])
-        if content is not None:
+        data = store().get_upload(session.token, meta["id"]) if content else b""
+        if data is not None:
             found.append(Attachment(meta["id"], meta["name"], meta["kind_label"], meta["media_type"],
-                                    meta["pages"], content))
+                                    meta["pages"], data))
     return found
 
 
@@ -327,9 +313,7 @@ def done(journey):
     w = wizard_or_404(journey)
     sub = submission(w)
     answers, reference = sub["answers"], sub["reference"]
-    files = [Attachment(m["id"], m["name"], m["kind_label"], m["media_type"], m["pages"], b"")
-             for m in (w.step(w.outputs.upload_step).files(answers) if w.outputs.upload_step else [])]
-    letter = w.outputs.letter(answers, reference, files, b"")
+    letter = w.outputs.letter(answers, reference, attachments(w, answers, content=False), b"")
     outcome = current_app.extensions["postman"].status(reference, "send")
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter), letter=letter, outcome=outcome,
