@@ -2,6 +2,7 @@
 (aiosmtpd on 127.0.0.1), a live HTTP server and headless Chromium (Playwright)."""
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import io
@@ -92,10 +93,16 @@ MEMBER = {
 }
 TREATMENT = {"kind": "dental", "reason": "Broken molar, crown needed", "country": "FR",
              "accident": "no", "other_insurance": "no"}
+def date_parts(name: str, days_ago: int) -> dict:
+    """A date input's three boxes, `days_ago` days before today (tests must not age)."""
+    day = dt.date.today() - dt.timedelta(days=days_ago)
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
 EXPENSES = [
-    {"date-day": "1", "date-month": "10", "date-year": "2026", "provider": "Dr Anne Martin",
+    {**date_parts("date", 40), "provider": "Dr Anne Martin",
      "description": "Crown", "amount": "650.00", "currency": "EUR"},
-    {"date-day": "2", "date-month": "10", "date-year": "2026", "provider": "Zahnklinik Basel",
+    {**date_parts("date", 39), "provider": "Zahnklinik Basel",
      "description": "X-ray", "amount": "80", "currency": "CHF"},
 ]
 

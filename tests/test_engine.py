@@ -34,8 +34,9 @@ def test_a_condition_on_an_irrelevant_step_does_not_count():
 
 
 def test_progress_counts_only_relevant_steps():
-    assert TOY.progress("c", {"a": {"more": "no"}}) == (2, 3)
-    assert TOY.progress("c", {"a": {"more": "yes"}}) == (3, 4)
+    assert TOY.progress("c", {"a": {"more": "no"}}) == (2, 4)
+    assert TOY.progress("c", {"a": {"more": "yes"}}) == (3, 5)
+    assert TOY.progress("check", {"a": {"more": "yes"}}) == (5, 5)
 
 
 def test_next_and_previous_walk_the_relevant_steps():

@@ -4,7 +4,7 @@ import sqlite3
 
 from sqlalchemy import text
 
-from tests.conftest import MEMBER, TREATMENT, fill_claim, parse
+from tests.conftest import MEMBER, TREATMENT, date_parts, fill_claim, parse
 
 
 def heading(response):
@@ -60,10 +60,10 @@ def test_unknown_journeys_and_steps_get_a_friendly_404(client):
 def test_step_count_follows_the_conditional_steps_and_back_links_walk_back(web):
     web.post("/claim/member", MEMBER)
     response = web.get("/claim/patient")
-    assert caption(response) == "Claim reimbursement · Step 2 of 7"
+    assert caption(response) == "Claim reimbursement · Step 2 of 8"
     assert parse(response).select_one("a.back")["href"] == "/claim/member"
     response = web.post("/claim/patient", {"who": "family"})
-    assert caption(response) == "Claim reimbursement · Step 3 of 8"
+    assert caption(response) == "Claim reimbursement · Step 3 of 9"
     assert heading(response) == "About the patient"
     assert parse(response).select_one("a.back")["href"] == "/claim/patient"
 
@@ -79,7 +79,7 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     assert response.request.path == "/claim/accident"
     assert parse(response).select_one("a.back")["href"] == "/claim/check"
     response = web.post("/claim/accident?change=1", {
-        "date-day": "20", "date-month": "9", "date-year": "2026", "description": "Fell off a bike"})
+        **date_parts("date", 45), "description": "Fell off a bike"})
     assert response.request.path == "/claim/check"
     assert "Fell off a bike" in response.get_data(as_text=True)
     # Changing it back drops the accident answers everywhere.
@@ -103,7 +103,7 @@ def test_review_shows_totals_per_currency_never_converted(web):
 def test_expenses_can_be_changed_and_removed(web):
     fill_claim(web, finish=False)
     response = web.post("/claim/expenses/1?change=1", {
-        "date-day": "2", "date-month": "10", "date-year": "2026", "provider": "Zahnklinik Basel",
+        **date_parts("date", 39), "provider": "Zahnklinik Basel",
         "description": "Panoramic X-ray", "amount": "95", "currency": "CHF"})
     assert response.request.path == "/claim/expenses"
     items = [li.select_one(".item-text").get_text() for li in parse(response).select(".item")]

@@ -201,8 +201,9 @@ class Wizard:
         return steps[index - 1] if index else None
 
     def progress(self, name: str, answers: Answers) -> tuple[int, int]:
-        """("Step N of M"): the count shifts as conditional steps come and go."""
-        names = [s.name for s in self.relevant_steps(answers)]
+        """("Step N of M"): the count shifts as conditional steps come and go; the last step
+        is "Check your answers"."""
+        names = [s.name for s in self.relevant_steps(answers)] + ["check"]
         return (names.index(name) + 1 if name in names else 0), len(names)
 
     def review(self, answers: Answers) -> list[tuple[Step, list[Row]]]:

@@ -273,7 +273,8 @@ def review(journey):
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
     return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
-                           back=step_url(w, last.name), answers=answers)
+                           back=step_url(w, last.name), answers=answers,
+                           progress=w.progress("check", answers))
 
 
 def new_reference(prefix: str) -> str:
