@@ -215,3 +215,37 @@ def wait_for(predicate, timeout=10.0):
             return True
         time.sleep(0.05)
     return False
+
+
+WRITER = {"role": "family", "name": "Ana Ruiz", "email": "ana@example.org", "phone": "+34 600 123 456"}
+GOP_PATIENT = {"member_name": "Jon Ruiz", "reference": "MIP-0077120", "patient_name": "Leo Ruiz",
+               **date_parts("patient_dob", 11 * 365), "relationship": "child"}
+HOSPITAL = {"name": "Hospital Universitario La Paz", "address": "Paseo de la Castellana 261\n28046 Madrid",
+            "country": "ES", "contact_name": "Admissions office", "contact_phone": "+34 91 727 70 00",
+            "contact_email": "admisiones@hospital.example", "contact_fax": "",
+            "doctor_name": "Dra. Marta Gil", "doctor_specialty": "Paediatric surgery"}
+MEDICAL = {"reason": "Acute appendicitis", "procedure": "Laparoscopic appendectomy",
+           "icd10": "k35.8", "cost": "9500", "currency": "EUR"}
+
+
+def admission(kind="emergency", days_ahead=-1, **extra):
+    data = {"kind": kind, **date_parts("date", -days_ahead), "time": "21:15" if kind == "emergency" else "",
+            "care": "inpatient", "nights": "3", "room": "unknown"}
+    data.update(extra)
+    return data
+
+
+def fill_guarantee(web, admission_answers=None, attachments=(), finish=True):
+    web.post("/guarantee/writer", WRITER)
+    web.post("/guarantee/patient", GOP_PATIENT)
+    web.post("/guarantee/admission", admission_answers or admission())
+    web.post("/guarantee/hospital", HOSPITAL)
+    web.post("/guarantee/medical", MEDICAL)
+    for name, content, kind in attachments:
+        web.post("/guarantee/attachments", {"action": "upload", "kind": kind,
+                                            "file": (io.BytesIO(content), name)},
+                 content_type="multipart/form-data")
+    response = web.post("/guarantee/attachments", {"action": "continue"})
+    if finish:
+        response = web.post("/guarantee/check", {})
+    return response

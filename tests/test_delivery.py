@@ -138,7 +138,7 @@ def test_a_mail_server_that_never_answers_is_given_up_on_and_the_member_told(mak
     silent.close()
     outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
     assert outcome.startswith("Not sent yet. The mail server did not answer in time.")
-    assert parse(response).find("a", string="Download the email with the packet attached (.eml)")
+    assert parse(response).find("a", string="Download the email with the claim packet attached (.eml)")
 
 
 def test_a_message_queued_while_smtp_was_down_is_delivered_once_later(make_app, smtp_server):

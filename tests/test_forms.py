@@ -53,7 +53,7 @@ def test_member_form_accepts_good_answers(validate):
     ({"email": "zoe"}, "email", "Enter an email address in the correct format, like name@example.com"),
     ({"email": "zoe@example.org\nBcc: x@example.org"}, "email", "Email address must be on one line"),
     ({"country": ""}, "country", "Select the country where you live"),
-    ({"country": "XX"}, "country", "Not a valid choice."),
+    ({"country": "XX"}, "country", "Select the country where you live"),
     ({"phone": "12"}, "phone", "Enter a phone number with its country code, like +32 3 555 01 23"),
     ({"address": ""}, "address", "Enter your postal address"),
 ])
@@ -98,7 +98,7 @@ def test_expense_amounts_are_read_as_members_type_them(validate, amount, stored)
     ({"amount": "100.50", "currency": "JPY"}, "amount", "Amount in JPY must be a whole number"),
     ({"amount": "20000000"}, "amount", "Amount must be less than 10,000,000"),
     ({"currency": ""}, "currency", "Select the currency of the invoice"),
-    ({"currency": "XAU"}, "currency", "Not a valid choice."),
+    ({"currency": "XAU"}, "currency", "Select the currency of the invoice"),
     ({"provider": ""}, "provider", "Enter the name of the doctor, dentist, hospital or pharmacy"),
     ({"description": ""}, "description", "Enter what the expense was for"),
     ({"date-day": str(TOMORROW.day), "date-month": str(TOMORROW.month), "date-year": str(TOMORROW.year)},

@@ -9,7 +9,8 @@ from wtforms import BooleanField, RadioField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from . import fields as F
-from .engine import Answers, ListStep, Step, UploadStep, Wizard, answer, format_date, format_money, when
+from .engine import (Answers, ListStep, Step, UploadStep, Wizard, answer, choice_label, format_date,
+                     format_money, when)
 from .fields import AmountField, DateInputField, Form
 from .outputs import Outputs
 from .plan import CIGNA, RULES
@@ -17,9 +18,7 @@ from .plan import CIGNA, RULES
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 
 
-def Radios(label, message, choices, hint=""):
-    return RadioField(label, [F.required(message)], choices=choices, description=hint,
-                      validate_choice=True)
+Radios = F.RadioChoices
 
 
 # --- forms ----------------------------------------------------------------------------------
@@ -46,9 +45,7 @@ class MemberForm(Form):
                                render_kw={"autocomplete": "street-address", "rows": 4})
 
     def validate_reference(self, field):
-        if field.data and not all(c.isalnum() or c in " -/." for c in field.data):
-            raise ValidationError("Personal reference number must only include letters, numbers, "
-                                  "spaces, hyphens, full stops and slashes")
+        F.reference_number(self, field)
 
     def validate_email(self, field):
         F.email_address(self, field)
@@ -204,9 +201,8 @@ def patient(answers: Answers) -> dict:
     member = answers.get("member") or {}
     if answer("patient", "who")(answers) == "family":
         fam = answers.get("family-member") or {}
-        labels = {c.value: c.label for c in FamilyMemberForm.relationship.kwargs["choices"]}
         return {"name": fam.get("name", ""), "date_of_birth": fam.get("date_of_birth"),
-                "relationship": labels.get(fam.get("relationship"), "")}
+                "relationship": choice_label(FamilyMemberForm.relationship, fam.get("relationship"))}
     return {"name": member.get("full_name", ""), "date_of_birth": member.get("date_of_birth"),
             "relationship": "Member"}
 
@@ -259,7 +255,7 @@ CLAIM = Wizard(
              show_if=lambda a: pays_by_bank(a) and uses_iban_bank(a)),
         Step("bank-local", "Bank account details", BankLocalForm,
              show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
-        UploadStep("receipts", "Receipts and documents", noun="document",
+        UploadStep("receipts", "Receipts and documents", noun="document", kinds=RULES.document_kinds,
                    hint="Upload itemised invoices and proofs of payment, and the signed Cigna "
                         "claim form if you have it. PDF, JPG or PNG, up to 10 MB each."),
         Step("declaration", "Declaration", DeclarationForm),
@@ -313,4 +309,9 @@ CLAIM.outputs = Outputs(
     recipients=(CIGNA.claims_email,),
     member_email=lambda a: a["member"]["email"],
     upload_step="receipts",
+    document_name="claim packet",
+    item_name="claim",
+    next_steps=(f"{CIGNA.name} processes the claim and pays to the account or by the means you "
+                f"chose. Keep your claim reference and the original receipts."),
+    another_hint="Each patient needs a claim of their own. Your own details are kept for the next one.",
 )

@@ -117,6 +117,7 @@ class UploadStep(Step):
     min_files: int = 1
     max_files: int = 20
     noun: str = "document"
+    kinds: tuple[tuple[str, str], ...] = ()  # (value, label) of the document kinds offered
 
     def files(self, answers: Answers) -> list[dict]:
         return list((answers.get(self.name) or {}).get("files") or [])
@@ -139,7 +140,10 @@ class Wizard:
     steps: list[Step]
     start_hint: str = ""
     reference_prefix: str = "REF"
-    outputs: Any = None  # what the finished journey produces (documents, email); see delivery.py
+    # Advice that follows from the answers (e.g. urgency), shown from the step that gives
+    # rise to it onwards: answers -> messages.
+    notices: Callable[[Answers], list[str]] | None = None
+    outputs: Any = None  # what the finished journey produces (documents, email): outputs.py
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}
@@ -255,8 +259,10 @@ def display(f: Field, value) -> str:
     return str(value)
 
 
-def choice_label(f: Field, value) -> str:
-    for choice in f.choices:
+def choice_label(f, value) -> str:
+    """The label of a choice, from a bound field or from a form class's unbound one."""
+    choices = f.choices if hasattr(f, "choices") else f.kwargs["choices"]
+    for choice in choices:
         code, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
         if code == value:
             return str(label)

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from schwifty import BIC, IBAN
 from schwifty import registry as iban_registry
 from schwifty.exceptions import SchwiftyException
-from wtforms import Field, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import Field, RadioField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
 
@@ -181,9 +181,15 @@ def parse_amount(text: str) -> Decimal:
 class AmountField(StringField):
     """Money amount as a Decimal; the currency's minor units are checked by the form."""
 
+    def __init__(self, label=None, validators=None, optional=False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.optional = optional
+
     def pre_validate(self, form):
         label = self.label.text
         if not self.data:
+            if self.optional:
+                raise StopValidation()
             raise StopValidation(f"Enter the {label.lower()}")
         if self.data.lstrip().startswith("-"):
             raise StopValidation(f"{label} must be more than 0")
@@ -241,14 +247,48 @@ def currency_for_country(code: str | None) -> str | None:
     return found[0] if found else None
 
 
+class _OneOf:
+    """Choice fields: nothing chosen gets the field's own message, not WTForms' generic
+    "Not a valid choice."; neither does a value that is not offered (a tampered form)."""
+
+    def __init__(self, label=None, validators=None, message="", **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        offered = {(c.value if hasattr(c, "value") else c[0]) for c in self.choices}
+        if self.data in (None, ""):
+            if self.message:
+                raise StopValidation(self.message)
+        elif self.data not in offered:
+            raise StopValidation(self.message or f"Select a {self.label.text.lower()} from the list")
+
+
+class ChoiceSelectField(_OneOf, SelectField):
+    pass
+
+
+class ChoiceRadioField(_OneOf, RadioField):
+    pass
+
+
+def RadioChoices(label, message, choices, hint="", **kw):
+    return ChoiceRadioField(label, choices=choices, message=message, description=hint, **kw)
+
+
 def CountryField(label, message, hint="", **kw):
-    return SelectField(label, [required(message)], choices=country_choices(), description=hint,
-                       validate_choice=True, **kw)
+    return ChoiceSelectField(label, choices=country_choices(), message=message, description=hint, **kw)
 
 
-def CurrencyField(label, message, hint="", **kw):
-    return SelectField(label, [required(message)], choices=currency_choices(), description=hint,
-                       validate_choice=True, **kw)
+def CurrencyField(label, message="", hint="", **kw):
+    return ChoiceSelectField(label, choices=currency_choices(), message=message, description=hint, **kw)
+
+
+def reference_number(form, field):
+    """Personal reference numbers: letters and digits with common separators only."""
+    if field.data and not all(c.isalnum() or c in " -/." for c in field.data):
+        raise ValidationError(f"{field.label.text} must only include letters, numbers, "
+                              "spaces, hyphens, full stops and slashes")
 
 
 # --- contact details ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """The journeys the app offers, by URL slug."""
 from .claim import CLAIM
+from .guarantee import GUARANTEE
 
-JOURNEYS = {w.slug: w for w in (CLAIM,)}
+JOURNEYS = {w.slug: w for w in (CLAIM, GUARANTEE)}

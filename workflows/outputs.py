@@ -18,8 +18,14 @@ class Outputs:
     subject: Callable[[Answers], str]
     bodies: Callable[[Answers, str, list], tuple[str, str]]
     recipients: tuple[str, ...]  # from the plan facts, never from the request
-    member_email: Callable[[Answers], str]
+    member_email: Callable[[Answers], str]  # who gets the copy and, by default, the replies
     upload_step: str | None = None
+    reply_to: Callable[[Answers], tuple[str, ...]] | None = None
+    attach_uploads: bool = False  # uploads go with the email as files of their own
+    document_name: str = "document"  # "claim packet": how the pages speak of the PDF
+    item_name: str = "request"  # "claim": what the member starts another of
+    next_steps: str = ""
+    another_hint: str = ""
 
     def filename(self, reference: str, ext: str) -> str:
         return f"{self.packet_prefix}-{reference}.{ext}"
@@ -33,12 +39,15 @@ class Outputs:
                copy_to_member: bool = True) -> Letter:
         body, short = self.bodies(answers, reference, attachments)
         member = self.member_email(answers)
+        files = [(self.filename(reference, "pdf"), "application/pdf", packet)]
+        if self.attach_uploads:
+            files += [(a.name, a.media_type, a.content) for a in attachments]
         return Letter(
             to=self.recipients,
             cc=(member,) if copy_to_member and member else (),
-            reply_to=(member,) if member else (),
+            reply_to=self.reply_to(answers) if self.reply_to else ((member,) if member else ()),
             subject=self.subject(answers),
             body=body,
             short_body=short,
-            attachments=((self.filename(reference, "pdf"), "application/pdf", packet),),
+            attachments=tuple(files),
         )

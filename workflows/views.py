@@ -15,7 +15,6 @@ from .delivery import eml_bytes, mailto_href
 from .documents import Attachment
 from .engine import ListStep, Step, UploadStep, Wizard
 from .journeys import JOURNEYS
-from .plan import RULES
 
 bp = Blueprint("wizard", __name__)
 
@@ -94,11 +93,15 @@ def open_step(journey: str, name: str, kind: type) -> tuple[Wizard, Step, dict]:
     return w, s, state
 
 
+def notices_for(w: Wizard, answers: dict) -> list[str]:
+    return w.notices(w.clean(answers)) if w.notices else []
+
+
 def page(template: str, w: Wizard, step, answers: dict, form=None, status=200, **context):
     number, total = w.progress(step.name, answers)
     html = render_template(template, wizard=w, step=step, form=form, answers=answers,
                            progress=(number, total), back=back_url(w, step.name, answers),
-                           change=changing(), **context)
+                           change=changing(), notices=notices_for(w, answers), **context)
     return html, status
 
 
@@ -210,7 +213,7 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             return redirect(after_step(w, s.name, answers), 303)
         errors.append(("file", f"Upload at least {s.min_files} {s.noun}"))
     elif request.method == "POST":
-        kinds = dict(RULES.document_kinds)
+        kinds = dict(s.kinds)
         kind = request.form.get("kind", "")
         chosen = [f for f in request.files.getlist("file") if f and f.filename]
         if kind not in kinds:
@@ -237,7 +240,7 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             if not errors:
                 return redirect(step_url(w, s.name, change=changing()), 303)
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
-                kinds=RULES.document_kinds, kind=request.form.get("kind", ""))
+                kinds=s.kinds, kind=request.form.get("kind", ""))
 
 
 @bp.post("/<journey>/<step>/files/<upload_id>/remove")
@@ -274,7 +277,7 @@ def review(journey):
     last = w.relevant_steps(answers)[-1]
     return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
                            back=step_url(w, last.name), answers=answers,
-                           progress=w.progress("check", answers))
+                           progress=w.progress("check", answers), notices=notices_for(w, answers))
 
 
 def new_reference(prefix: str) -> str:
@@ -318,6 +321,7 @@ def done(journey):
     outcome = current_app.extensions["postman"].status(reference, "send")
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter), letter=letter, outcome=outcome,
+                           outputs=w.outputs, notices=notices_for(w, answers),
                            outbox_dir=current_app.config["OUTBOX_DIR"],
                            mail_configured=bool(current_app.config["MAIL_SERVER"]))
 
