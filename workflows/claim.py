@@ -12,6 +12,7 @@ from . import fields as F
 from .engine import (Answers, ListStep, Step, UploadStep, Wizard, answer, choice_label, format_date,
                      format_money, when)
 from .fields import AmountField, DateInputField, Form
+from .covers import Sender
 from .outputs import Outputs
 from .plan import CIGNA, RULES
 
@@ -314,4 +315,7 @@ CLAIM.outputs = Outputs(
     next_steps=(f"{CIGNA.name} processes the claim and pays to the account or by the means you "
                 f"chose. Keep your claim reference and the original receipts."),
     another_hint="Each patient needs a claim of their own. Your own details are kept for the next one.",
+    sender=lambda a: Sender(a["member"]["full_name"], a["member"]["reference"], a["member"]["phone"],
+                            reply_email=a["member"]["email"], address=a["member"]["address"]),
+    cover_subject=lambda a: "Claim reimbursement",
 )

@@ -93,7 +93,7 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
     resources = dict(resources or {})
     resources.update({f"upload/{a.id}": (a.content, a.media_type)
                       for a in attachments if a.media_type.startswith("image/")})
-    html = templates.get_template(template).render(**{"attachments": attachments, **context})
+    html = templates.get_template(template).render(attachment_pages=attachments, **context)
     document = HTML(string=html, base_url="app:static/",
                     url_fetcher=AppFetcher(resources)).render()
     placeholders = {}

@@ -11,6 +11,7 @@ from . import fields as F
 from .claim import Radios
 from .engine import Answers, Step, UploadStep, Wizard, answer, choice_label, format_date, format_money
 from .fields import AmountField, DateInputField, Form
+from .covers import Sender
 from .outputs import Outputs
 from .plan import CIGNA, RULES
 
@@ -340,5 +341,8 @@ GUARANTEE = Wizard(
         next_steps=(f"{CIGNA.name} answers the request by email to the addresses given, and "
                     f"normally sends the guarantee to the hospital. Keep the request reference."),
         another_hint="Your own details are kept for the next request.",
+        sender=lambda a: Sender(a["writer"]["name"], a["patient"]["reference"], a["writer"]["phone"],
+                                reply_email=a["writer"]["email"]),
+        cover_subject=lambda a: ("URGENT – " if is_emergency(a) else "") + "Guarantee of payment request",
     ),
 )

@@ -26,14 +26,33 @@ class Outputs:
     item_name: str = "request"  # "claim": what the member starts another of
     next_steps: str = ""
     another_hint: str = ""
+    render: Callable[[Answers, str, list], bytes] | None = None  # instead of packet_template
+    sender: Callable[[Answers], object] | None = None  # covers.Sender, for fax and post
+    # The subject on a fax cover or letter: no names or medical detail, unlike the email's.
+    cover_subject: Callable[[Answers], str] | None = None
 
-    def filename(self, reference: str, ext: str) -> str:
-        return f"{self.packet_prefix}-{reference}.{ext}"
+    def filename(self, reference: str, ext: str, variant: str = "") -> str:
+        return f"{self.packet_prefix}{'-' + variant if variant else ''}-{reference}.{ext}"
 
-    def packet(self, answers: Answers, reference: str, attachments: list) -> bytes:
+    def packet(self, answers: Answers, reference: str, attachments: list,
+               for_paper: bool = False) -> bytes:
+        """The PDF. Uploads that travel by email as files of their own are laid into it
+        only when it goes on paper (fax or post)."""
+        if self.render:
+            return self.render(answers, reference, attachments)
+        pages = attachments if (for_paper or not self.attach_uploads) else []
         context = self.context(answers, reference, attachments)
         resources = {"qr.png": (documents.qr_png(context["qr_payload"]), "image/png")}
-        return documents.render_packet(self.packet_template, context, attachments, resources)
+        return documents.render_packet(self.packet_template, context, pages, resources)
+
+    def enclosures(self, packet_pages: int, attachments: list) -> list[str]:
+        """What a postal letter lists as enclosed: kinds and page counts, never file names
+        (a name can say more than the cover should)."""
+        def pages(n):
+            return f"{n} page{'s' if n != 1 else ''}"
+        own = packet_pages - sum(a.pages for a in attachments)
+        return ([f"{self.document_name.capitalize()} ({pages(own)})"]
+                + [f"{a.kind_label} ({pages(a.pages)})" for a in attachments])
 
     def letter(self, answers: Answers, reference: str, attachments: list, packet: bytes,
                copy_to_member: bool = True) -> Letter:

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from . import engine, uploads
+from . import covers, documents, engine, uploads
 from .delivery import eml_bytes, mailto_href
 from .documents import Attachment
 from .engine import ListStep, Step, UploadStep, Wizard
@@ -317,10 +317,12 @@ def done(journey):
     w = wizard_or_404(journey)
     sub = submission(w)
     answers, reference = sub["answers"], sub["reference"]
-    letter = w.outputs.letter(answers, reference, attachments(w, answers, content=False), b"")
+    letter = (w.outputs.letter(answers, reference, attachments(w, answers, content=False), b"")
+              if w.outputs.recipients else None)
     outcome = current_app.extensions["postman"].status(reference, "send")
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
-                           mailto=mailto_href(letter), letter=letter, outcome=outcome,
+                           mailto=mailto_href(letter) if letter else "", letter=letter, outcome=outcome,
+                           papers=covers.PAPERS,
                            outputs=w.outputs, notices=notices_for(w, answers),
                            outbox_dir=current_app.config["OUTBOX_DIR"],
                            mail_configured=bool(current_app.config["MAIL_SERVER"]))
@@ -330,11 +332,24 @@ def done(journey):
 def download(journey, kind):
     w = wizard_or_404(journey)
     sub = submission(w)
-    files = attachments(w, sub["answers"])
+    answers, reference, outputs = sub["answers"], sub["reference"], w.outputs
+    files = attachments(w, answers)
+    if kind in ("fax.pdf", "post.pdf") and outputs.sender:
+        paper_packet = outputs.packet(answers, reference, files, for_paper=True)
+        sender, subject = outputs.sender(answers), outputs.cover_subject(answers)
+        if kind == "fax.pdf":
+            paper = request.args.get("paper") if request.args.get("paper") in covers.PAPERS else "A4"
+            body = covers.fax_ready(paper_packet, sender, subject, paper, reference=reference)
+        else:
+            enclosures = outputs.enclosures(documents.page_count(paper_packet), files)
+            body = covers.post_ready(paper_packet, sender, subject, enclosures, reference=reference)
+        name = outputs.filename(reference, "pdf", variant=kind.split(".")[0])
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     packet = packet_for(w, sub, files)
     if kind == "packet.pdf":
         body, media_type, name = packet, "application/pdf", w.outputs.filename(sub["reference"], "pdf")
-    elif kind == "message.eml":
+    elif kind == "message.eml" and outputs.recipients:
         letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet, copy_to_member=False)
         body = eml_bytes(letter, sender=w.outputs.member_email(sub["answers"]))
         media_type, name = "message/rfc822", w.outputs.filename(sub["reference"], "eml")
@@ -347,6 +362,8 @@ def download(journey, kind):
 @bp.post("/<journey>/done/send")
 def send(journey):
     w = wizard_or_404(journey)
+    if not w.outputs.recipients:
+        abort(404)
     sub = submission(w)
     postman = current_app.extensions["postman"]
     if postman.status(sub["reference"], "send") is None:

@@ -1,0 +1,149 @@
+"""Fax cover sheets and window-envelope letters, standalone and in front of a packet."""
+import io
+import re
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import TREATMENT, fill_claim, fill_guarantee, parse
+from tests.test_documents import flat, pdf_pages
+from workflows import covers
+from workflows.plan import CIGNA
+
+MM = 72 / 25.4
+
+
+def test_fax_ready_claim_counts_every_page_and_keeps_medical_detail_off_the_cover(web):
+    fill_claim(web)
+    packet = web.get("/claim/done/packet.pdf").data
+    response = web.get("/claim/done/fax.pdf?paper=A4")
+    assert response.mimetype == "application/pdf"
+    assert re.fullmatch(r'attachment; filename="claim-fax-CLM-\w{4}-\w{4}\.pdf"',
+                        response.headers["Content-Disposition"])
+    pages = pdf_pages(response.data)
+    cover = flat(pages[0])
+    assert f"Total pages including this cover: {len(pages)}" in cover
+    assert len(pages) == 1 + len(pdf_pages(packet))
+    for fact in (CIGNA.name, CIGNA.fax.number, "MIP-0042317", "Claim reimbursement", "zoe@example.org"):
+        assert fact in cover, fact
+    assert "Confidential" in cover and "destroy them" in cover
+    for medical in (TREATMENT["reason"], "molar", "Crown", "650.00", "Dr Anne Martin", "dental", "France"):
+        assert medical not in cover, medical
+    assert pages[1:] == pdf_pages(packet)  # the packet follows unchanged
+
+
+def test_fax_cover_paper_size_can_be_us_letter(web):
+    fill_claim(web)
+    reader = PdfReader(io.BytesIO(web.get("/claim/done/fax.pdf?paper=letter").data))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    box = reader.pages[1].mediabox  # the packet stays A4
+    assert round(float(box.width) / MM) == 210
+
+
+def text_boxes(pdf: bytes, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Words with their boxes in millimetres from the top-left corner (pdftotext -bbox)."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+                         input=pdf, capture_output=True, check=True).stdout.decode()
+    return [(m[5], *(float(m[i]) / MM for i in range(1, 5))) for m in
+            re.finditer(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', out)]
+
+
+def test_postal_letter_puts_the_address_in_the_din_5008_window(web):
+    fill_claim(web)
+    data = web.get("/claim/done/post.pdf").data
+    words = text_boxes(data)
+    name_words = CIGNA.name.split()
+    address = [w for w in words if w[0] in set(" ".join((CIGNA.name, *CIGNA.postal_lines)).split())
+               and 40 < w[2] < 95]
+    first = next(w for w in address if w[0] == name_words[0])
+    last_line = max(w[4] for w in address)
+    # DIN 5008 form B field: 20 mm from the left, 45 mm from the top, 85 x 45 mm.
+    assert abs(first[1] - 20) <= 2
+    assert 45 - 2 <= first[2] and last_line <= 90 + 2
+    assert max(w[3] for w in address) <= 105 + 2
+    text = flat(pdf_pages(data)[0])
+    for expected in ("Claim reimbursement – personal reference number MIP-0042317",
+                     "Claim packet (", "Itemised invoice (1 page)", *CIGNA.postal_lines):
+        assert expected in text
+    assert "receipt.jpg" not in text and "molar" not in text
+
+
+def test_postal_letter_has_fold_and_hole_marks_at_din_positions(web, tmp_path):
+    from PIL import Image
+    fill_claim(web)
+    (tmp_path / "letter.pdf").write_bytes(web.get("/claim/done/post.pdf").data)
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "254", "-gray", "-png",
+                    tmp_path / "letter.pdf", tmp_path / "p"], check=True)
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")  # 10 pixels per millimetre
+    marked = [y / 10 for y in range(image.height)
+              if any(image.getpixel((x, y)) < 128 for x in range(40, 100))]
+    assert marked, "no marks in the left margin"
+    for target in (105, 148.5, 210):
+        assert any(abs(y - target) <= 0.5 for y in marked), target
+    assert all(min(abs(y - t) for t in (105, 148.5, 210)) <= 0.5 for y in marked)
+
+
+def test_guarantee_can_be_faxed_with_its_attachments(web):
+    from tests.conftest import jpeg_bytes
+    fill_guarantee(web, attachments=[("letter.jpg", jpeg_bytes(), "doctor-letter")])
+    pages = pdf_pages(web.get("/guarantee/done/fax.pdf").data)
+    assert f"Total pages including this cover: {len(pages)}" in flat(pages[0])
+    assert len(pages) == 3  # cover, request, the doctor's letter
+    assert "URGENT – Guarantee of payment request" in flat(pages[0])
+    assert "appendicitis" not in pages[0].lower() and "Leo Ruiz" not in pages[0]
+
+
+SENDER = {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": "+32 3 555 01 23",
+          "reply_fax": "", "reply_email": "zoe@example.org"}
+
+
+def test_standalone_fax_cover(web):
+    web.post("/cover/sender", SENDER)
+    web.post("/cover/sending", {"method": "fax", "subject": "other", "other": "Missing invoice",
+                                "pages": "4", "paper": "A4", "message": "Second copy, please ignore the first."})
+    done = web.post("/cover/check", {})
+    page = parse(done)
+    assert page.h1.get_text() == "Your cover sheet is ready"
+    assert page.find("a", string="Write the email in your mail app") is None
+    cover = flat(pdf_pages(web.get("/cover/done/packet.pdf").data)[0])
+    for expected in ("Total pages including this cover: 5", "Missing invoice", CIGNA.fax.number,
+                     "Second copy, please ignore the first.", "MIP-0042317"):
+        assert expected in cover
+    assert web.client.post("/cover/done/send").status_code in (400, 404)
+
+
+def test_standalone_postal_letter(web):
+    web.post("/cover/sender", SENDER)
+    web.post("/cover/sending", {"method": "post", "subject": "claim", "pages": "2", "paper": "A4"})
+    web.post("/cover/check", {})
+    text = flat(pdf_pages(web.get("/cover/done/packet.pdf").data)[0])
+    assert "Claim reimbursement – personal reference number MIP-0042317" in text
+    assert "2 pages" in text and CIGNA.postal_lines[0] in text
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"pages": "0"}, "pages", "Number of pages must be a whole number from 1 to 200"),
+    ({"pages": "two"}, "pages", "Number of pages must be a whole number from 1 to 200"),
+    ({"pages": ""}, "pages", "Enter the number of pages that follow"),
+    ({"subject": "other", "other": ""}, "other", "Enter what the fax or letter is about"),
+])
+def test_sending_form_messages(web, changes, field, message):
+    web.post("/cover/sender", SENDER)
+    data = {"method": "fax", "subject": "claim", "pages": "3", "paper": "A4", **changes}
+    page = parse(web.post("/cover/sending", data))
+    assert page.find(id=f"{field}-error").get_text(" ", strip=True) == f"Error: {message}"
+
+
+def test_a_reply_route_is_required(web):
+    page = parse(web.post("/cover/sender", {**SENDER, "reply_email": ""}))
+    assert [a.get_text() for a in page.select(".error-summary a")] == [
+        "Enter a fax number or an email address for replies"]
+
+
+def test_a_long_message_still_gives_the_right_total():
+    sender = covers.Sender("A", "B", "+32 3 555 01 23")
+    pdf = covers.fax_cover(sender, "Claim reimbursement", 3, message="word " * 900)
+    pages = pdf_pages(pdf)
+    assert f"Total pages including this cover: {len(pages) + 3}" in flat(pages[0])

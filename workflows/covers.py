@@ -1,0 +1,192 @@
+"""Fax cover sheets and window-envelope letters: standalone, or put in front of a packet.
+
+A cover states the total pages including itself, and carries no medical detail: it is
+read by whoever stands at the fax machine. Pure functions of plain values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from wtforms import ValidationError
+from wtforms.fields.choices import SelectChoice
+
+from . import documents
+from . import fields as F
+from .engine import Answers, Step, Wizard, answer, format_date
+from .fields import Form
+from .outputs import Outputs
+from .plan import CIGNA
+
+PAPERS = {"A4": "A4", "letter": "US Letter"}
+SUBJECTS = {
+    "claim": "Claim reimbursement",
+    "guarantee": "Guarantee of payment request",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    reference: str
+    phone: str = ""
+    reply_fax: str = ""
+    reply_email: str = ""
+    address: str = ""
+
+
+def _render(template: str, **context) -> bytes:
+    return documents.render_pdf(template, context)
+
+
+def fax_cover(sender: Sender, subject: str, pages_following: int, paper: str = "A4",
+              message: str = "", today: dt.date | None = None, reference: str = "") -> bytes:
+    """The cover page(s); the total printed counts the cover's own pages too."""
+    cover_pages = 1
+    while True:
+        pdf = _render("pdf/fax_cover.html", sender=sender, subject=subject, paper=paper,
+                      total=cover_pages + pages_following, message=message, reference=reference,
+                      date=format_date(today or dt.date.today()))
+        actual = documents.page_count(pdf)
+        if actual == cover_pages:
+            return pdf
+        cover_pages = actual  # a long message spilled over: count again
+
+
+def postal_letter(sender: Sender, subject: str, enclosures: list[str], message: str = "",
+                  today: dt.date | None = None, reference: str = "") -> bytes:
+    return _render("pdf/postal_letter.html", sender=sender, subject=subject, enclosures=enclosures,
+                   message=message, reference=reference, date=format_date(today or dt.date.today()))
+
+
+def prepend(cover: bytes, packet: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cover)))
+    writer.append(PdfReader(io.BytesIO(packet)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def fax_ready(packet: bytes, sender: Sender, subject: str, paper: str = "A4",
+              reference: str = "") -> bytes:
+    """One PDF to feed the fax machine: cover with the right total, then the packet."""
+    cover = fax_cover(sender, subject, documents.page_count(packet), paper, reference=reference)
+    return prepend(cover, packet)
+
+
+def post_ready(packet: bytes, sender: Sender, subject: str, enclosures: list[str],
+               reference: str = "") -> bytes:
+    return prepend(postal_letter(sender, subject, enclosures, reference=reference), packet)
+
+
+# --- the standalone journey ---------------------------------------------------------------------
+
+class SenderForm(Form):
+    name = F.TextField("Your full name", "Enter your full name", limit=100,
+                       render_kw={"autocomplete": "name", "spellcheck": "false"})
+    reference = F.TextField("Personal reference number", "Enter your personal reference number",
+                            limit=30, hint="It is on your Cigna membership card.",
+                            render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
+    phone = F.TextField("Phone number", "Enter your phone number", limit=30,
+                        hint="With the country code, like +32 3 555 01 23.",
+                        render_kw={"type": "tel", "autocomplete": "tel", "class": "w-20"})
+    reply_fax = F.TextField("Fax number for replies", "", limit=30, optional=True,
+                            hint="Give a fax number or an email address (or both) for Cigna's reply.",
+                            render_kw={"type": "tel", "class": "w-20"})
+    reply_email = F.TextField("Email address for replies", "", limit=254, optional=True,
+                              render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+
+    def validate_reference(self, field):
+        F.reference_number(self, field)
+
+    def validate_phone(self, field):
+        F.phone_number()(self, field)
+
+    def validate_reply_fax(self, field):
+        F.phone_number()(self, field)
+
+    def validate_reply_email(self, field):
+        if not field.data and not self.reply_fax.data:
+            raise ValidationError("Enter a fax number or an email address for replies")
+        F.email_address(self, field)
+
+
+class SendingForm(Form):
+    method = F.RadioChoices("How are you sending it?", "Select fax or post", [
+        SelectChoice("fax", f"By fax, to {CIGNA.fax.number}"),
+        SelectChoice("post", f"By post, to {', '.join(CIGNA.postal_lines)}"),
+    ])
+    subject = F.RadioChoices("What are you sending?", "Select what you are sending", [
+        SelectChoice(k, v) for k, v in SUBJECTS.items()])
+    other = F.TextField("If other: what it is about", "", limit=60, optional=True,
+                        hint="A few words, without medical details.")
+    pages = F.TextField("How many pages follow this cover?", "Enter the number of pages that follow",
+                        limit=3, hint="Not counting the cover itself.",
+                        render_kw={"class": "w-4", "inputmode": "numeric"})
+    paper = F.RadioChoices("Paper size", "Select the paper size", [
+        SelectChoice(k, v) for k, v in PAPERS.items()], hint="Post always uses A4.")
+    message = F.ParagraphField("Short message", "", limit=400, optional=True,
+                               hint="Optional. Do not write medical details here: a cover page "
+                                    "can be read by anyone near the fax machine.",
+                               render_kw={"rows": 3})
+
+    def validate_other(self, field):
+        if self.subject.data == "other" and not field.data:
+            raise ValidationError("Enter what the fax or letter is about")
+
+    def validate_pages(self, field):
+        if field.data and (not re.fullmatch(r"\d{1,3}", field.data) or not 1 <= int(field.data) <= 200):
+            raise ValidationError("Number of pages must be a whole number from 1 to 200")
+
+
+def subject_line(answers: Answers) -> str:
+    kind = answer("sending", "subject")(answers)
+    return answer("sending", "other")(answers) if kind == "other" else SUBJECTS.get(kind, "")
+
+
+def sender_of(answers: Answers) -> Sender:
+    s = answers["sender"]
+    return Sender(s["name"], s["reference"], s["phone"], s.get("reply_fax") or "",
+                  s.get("reply_email") or "")
+
+
+def standalone_cover(answers: Answers, reference: str, attachments: list) -> bytes:
+    sending = answers["sending"]
+    pages = int(sending["pages"])
+    if sending["method"] == "post":
+        return postal_letter(sender_of(answers), subject_line(answers),
+                             [f"{pages} page{'s' if pages != 1 else ''}"],
+                             message=sending.get("message") or "", reference=reference)
+    return fax_cover(sender_of(answers), subject_line(answers), pages, sending["paper"],
+                     message=sending.get("message") or "", reference=reference)
+
+
+COVER = Wizard(
+    slug="cover",
+    title="Fax or postal cover sheet",
+    reference_prefix="COV",
+    start_hint=(f"A cover page for documents you fax or post to {CIGNA.name}, with the right "
+                f"page count and your personal reference number."),
+    steps=[
+        Step("sender", "About you", SenderForm),
+        Step("sending", "What you are sending", SendingForm),
+    ],
+    outputs=Outputs(
+        packet_template="",
+        packet_prefix="cover",
+        context=lambda a, r, files: {},
+        subject=subject_line,
+        bodies=lambda a, r, files: ("", ""),
+        recipients=(),
+        member_email=lambda a: answer("sender", "reply_email")(a) or "",
+        document_name="cover sheet",
+        item_name="cover sheet",
+        render=standalone_cover,
+        next_steps="Print the cover sheet and put it on top of your pages.",
+        another_hint="Your own details are kept for the next cover sheet.",
+    ),
+)
