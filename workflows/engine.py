@@ -252,6 +252,8 @@ def display(f: Field, value) -> str:
         return ""
     if isinstance(f, DateInputField):
         return format_date(value)
+    if isinstance(f, AmountField):
+        return f"{Decimal(value):,.2f}"
     if isinstance(f, BooleanField):
         return "Yes" if value else "No"
     if isinstance(f, (RadioField, SelectField)):

@@ -62,15 +62,14 @@ def notices(answers: Answers, today: dt.date | None = None, rules=RULES) -> list
     """Urgency advice shown on the pages after the admission step, on the review and on the
     confirmation."""
     today = today or dt.date.today()
-    phones = " or ".join(p.number for p in CIGNA.phones[:2])
     if is_emergency(answers) and admission_date(answers):
-        return [f"This is an emergency admission: send the request now, and also phone Cigna "
-                f"on {phones}."]
+        return ["This is an emergency admission: as well as emailing the request, phone Cigna "
+                "on one of the numbers below."]
     if short_notice(answers, today, rules):
         days = (admission_date(answers) - today).days
         return [f"The admission is in {days} day{'s' if days != 1 else ''}: Cigna asks for "
                 f"about {rules.gop_lead_time_days} days' notice before a planned admission. "
-                f"Send the request now, and also phone Cigna on {phones}."]
+                f"As well as emailing the request, phone Cigna on one of the numbers below."]
     return []
 
 

@@ -372,15 +372,16 @@ def send(journey):
                                   copy_to_member=request.form.get("copy") == "yes")
         outcome = postman.send(sub["reference"], "send", letter)
         if outcome.status.startswith("already-"):
-            flash("This claim was already sent: it was not sent again")
+            flash(f"This {w.outputs.item_name} was already sent: it was not sent again")
     else:
-        flash("This claim was already sent: it was not sent again")
+        flash(f"This {w.outputs.item_name} was already sent: it was not sent again")
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
 
 
 @bp.post("/<journey>/new")
 def start_again(journey):
-    """Another claim (for another patient): the member's own details are kept."""
+    """Start the journey again (a claim for another patient, say), keeping the first step:
+    the member's or writer's own details."""
     w = wizard_or_404(journey)
     state = journey_state(w)
     first = w.steps[0].name
