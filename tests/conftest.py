@@ -135,9 +135,9 @@ def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish
                                      "file": (io.BytesIO(content or jpeg_bytes()), name)},
                  content_type="multipart/form-data")
     web.post("/claim/receipts", {"action": "continue"})
-    response = web.post("/claim/declaration", {"confirm": "y", "signature": "Zoë Ørsted"})
+    response = web.get("/claim/check")
     if finish:
-        response = web.post("/claim/check", {})
+        response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     return response
 
 

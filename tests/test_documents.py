@@ -134,7 +134,7 @@ def test_markup_in_answers_is_printed_literally_and_fetches_nothing(web, listene
     fill_claim(web, finish=False)
     web.post("/claim/treatment?change=1", {"kind": "medical", "reason": hostile, "country": "BE",
                                            "accident": "no", "other_insurance": "no"})
-    web.post("/claim/check", {})
+    web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     data = web.get("/claim/done/packet.pdf").data
     assert hits == []
     assert b"TOP-SECRET-LOCAL-FILE" not in data

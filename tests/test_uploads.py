@@ -74,7 +74,7 @@ def test_kind_and_file_are_required(at_receipts):
     response = at_receipts.post("/claim/receipts", {"action": "upload"}, content_type="multipart/form-data")
     assert errors(response) == ["Select what kind of document this is", "Select a file to upload"]
     response = at_receipts.post("/claim/receipts", {"action": "continue"})
-    assert errors(response) == ["Upload at least 1 document"]
+    assert errors(response) == ["Upload at least one document"]
 
 
 def test_a_file_can_be_removed(at_receipts):
@@ -117,3 +117,10 @@ def test_an_oversized_request_gets_a_413_page_not_a_reset(make_app):
     response = upload(web, ("huge.jpg", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024)))
     assert response.status_code == 413
     assert parse(response).h1.get_text() == "The file is too large"
+
+
+def test_continue_with_a_chosen_file_uploads_it_rather_than_dropping_it(at_receipts):
+    data = {"action": "continue", "kind": "payment", "file": (io.BytesIO(jpeg_bytes()), "paid.jpg")}
+    response = at_receipts.post("/claim/receipts", data, content_type="multipart/form-data")
+    assert response.request.path == "/claim/check"
+    assert "Proof of payment" in response.get_data(as_text=True)

@@ -45,7 +45,7 @@ def test_a_step_opened_out_of_order_redirects_to_the_first_unfinished(web):
     response = web.get("/claim/payment", follow=False)
     assert response.status_code == 302 and response.location.endswith("/claim/member")
     web.post("/claim/member", MEMBER)
-    response = web.get("/claim/declaration", follow=False)
+    response = web.get("/claim/receipts", follow=False)
     assert response.location.endswith("/claim/patient")
 
 
@@ -60,10 +60,10 @@ def test_unknown_journeys_and_steps_get_a_friendly_404(client):
 def test_step_count_follows_the_conditional_steps_and_back_links_walk_back(web):
     web.post("/claim/member", MEMBER)
     response = web.get("/claim/patient")
-    assert caption(response) == "Claim reimbursement · Step 2 of 8"
+    assert caption(response) == "Claim reimbursement · Step 2 of 7"
     assert parse(response).select_one("a.back")["href"] == "/claim/member"
     response = web.post("/claim/patient", {"who": "family"})
-    assert caption(response) == "Claim reimbursement · Step 3 of 9"
+    assert caption(response) == "Claim reimbursement · Step 3 of 8"
     assert heading(response) == "About the patient"
     assert parse(response).select_one("a.back")["href"] == "/claim/patient"
 
@@ -86,7 +86,7 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     response = web.post("/claim/treatment?change=1", TREATMENT)
     assert response.request.path == "/claim/check"
     assert "Fell off a bike" not in response.get_data(as_text=True)
-    response = web.post("/claim/check", {})
+    response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     pdf = web.get("/claim/done/packet.pdf").data
     from tests.test_documents import pdf_text
     assert "Fell off a bike" not in pdf_text(pdf)
@@ -117,7 +117,7 @@ def test_expenses_can_be_changed_and_removed(web):
 
 def test_finishing_twice_makes_one_claim(web, app):
     fill_claim(web, finish=False)
-    first = web.post("/claim/check", {})
+    first = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     again = web.client.post("/claim/check", data={"csrf_token": "irrelevant"})
     assert first.request.path == "/claim/done"
     assert again.status_code in (302, 303, 400)
@@ -199,3 +199,15 @@ def test_a_stale_form_token_gets_a_friendly_page_and_answers_are_kept(web):
     assert response.status_code == 400
     assert heading(response) == "Please try again"
     assert parse(web.get("/claim/member")).find(id="full_name")["value"] == "Zoë Ørsted"
+
+
+def test_the_declaration_is_signed_on_the_review_page_after_every_answer(web, app):
+    fill_claim(web, finish=False)
+    page = parse(web.post("/claim/check", {"signature": ""}))
+    assert page.title.string.startswith("Error: ")
+    assert [a.get_text() for a in page.select(".error-summary a")] == [
+        "Confirm that the information is true and complete", "Enter your full name to sign"]
+    with app.extensions["drafts"].engine.connect() as db:
+        assert db.execute(text("select count(*) from submissions")).scalar() == 0
+    response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
+    assert response.request.path == "/claim/done"

@@ -170,7 +170,7 @@ class BankIbanForm(Form):
 class BankLocalForm(Form):
     account_number = F.TextField("Account number", "Enter the account number", limit=40,
                                  render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
-    bank_code = F.TextField("Bank code", "", limit=20, optional=True,
+    bank_code = F.TextField("Bank code (optional)", "", limit=20, optional=True,
                             hint="Routing number, sort code, BSB or IFSC, if your bank has one.",
                             render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
     bic = F.TextField("BIC (SWIFT code)", "Enter the BIC (SWIFT code)", limit=11,
@@ -187,7 +187,7 @@ class BankLocalForm(Form):
 class DeclarationForm(Form):
     confirm = BooleanField(
         "I confirm that the information I have given is true and complete to the best of my "
-        "knowledge, and that I have not been reimbursed for these expenses by anyone else.",
+        "knowledge, and that I have told Cigna about any amount paid by another insurer.",
         [F.required("Confirm that the information is true and complete")])
     signature = F.TextField("Your full name, as your signature", "Enter your full name to sign",
                             limit=100, render_kw={"autocomplete": "name", "spellcheck": "false"})
@@ -259,8 +259,8 @@ CLAIM = Wizard(
         UploadStep("receipts", "Receipts and documents", noun="document", kinds=RULES.document_kinds,
                    hint="Upload itemised invoices and proofs of payment, and the signed Cigna "
                         "claim form if you have it. PDF, JPG or PNG, up to 10 MB each."),
-        Step("declaration", "Declaration", DeclarationForm),
     ],
+    declaration=DeclarationForm,
 )
 
 
@@ -278,6 +278,7 @@ def packet_context(answers: Answers, reference: str, attachments: list) -> dict:
         "sections": [(step.title, rows) for step, rows in CLAIM.review(answers)
                      if step.kind != "upload"],
         "declaration": answers.get("declaration") or {},
+        "declaration_text": DeclarationForm.confirm.args[0],
         "attachments": attachments,
         "qr_payload": f"MIP CLAIM {reference} REF {member['reference']}",
     }

@@ -129,7 +129,7 @@ class SendingForm(Form):
                         render_kw={"class": "w-4", "inputmode": "numeric"})
     paper = F.RadioChoices("Paper size", "Select the paper size", [
         SelectChoice(k, v) for k, v in PAPERS.items()], hint="Post always uses A4.")
-    message = F.ParagraphField("Short message", "", limit=400, optional=True,
+    message = F.ParagraphField("Short message (optional)", "", limit=400, optional=True,
                                hint="Optional. Do not write medical details here: a cover page "
                                     "can be read by anyone near the fax machine.",
                                render_kw={"rows": 3})

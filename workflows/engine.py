@@ -143,6 +143,9 @@ class Wizard:
     # Advice that follows from the answers (e.g. urgency), shown from the step that gives
     # rise to it onwards: answers -> messages.
     notices: Callable[[Answers], list[str]] | None = None
+    # Signed on the check-your-answers page, after every answer is final (GOV.UK pattern):
+    # a form class whose answers are stored under "declaration".
+    declaration: type | None = None
     outputs: Any = None  # what the finished journey produces (documents, email): outputs.py
 
     def __post_init__(self):

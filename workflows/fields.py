@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import phonenumbers
 import pycountry
-from babel.numbers import get_currency_precision, get_territory_currencies
+from babel.numbers import get_currency_name, get_currency_precision, get_territory_currencies
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from schwifty import BIC, IBAN
@@ -34,7 +34,7 @@ def clean_text(value):
     """Strip surrounding white space and invisible direction/zero-width characters."""
     if not isinstance(value, str):
         return value
-    value = value.translate(_INVISIBLE)
+    value = value.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", value).strip()
 
 
@@ -144,10 +144,10 @@ class DateInputField(Field):
         today = dt.date.today()
         if value.year < self.min_year:
             raise StopValidation(f"{label} must be after {self.min_year}")
-        if not self.future_ok and value > today:
-            raise StopValidation(f"{label} must be today or in the past")
         if self.past_only and value >= today:
             raise StopValidation(f"{label} must be in the past")
+        if not self.future_ok and value > today:
+            raise StopValidation(f"{label} must be today or in the past")
         self.data = value
 
     def _value(self):
@@ -157,19 +157,25 @@ class DateInputField(Field):
 # --- money ----------------------------------------------------------------------------------
 
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+# 1.234,50 and 1'234: a lone "12.345" stays a decimal (and is refused for its 3 places),
+# since reading it as twelve thousand could overpay or underpay a claim a thousandfold.
+_GROUPED_EUROPEAN = re.compile(r"^\d{1,3}(([.']\d{3})+,\d{1,2}|('\d{3})+|(\.\d{3}){2,})$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
 _PLAIN = re.compile(r"^\d+(\.\d+)?$")
 MAX_AMOUNT = Decimal("10000000")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse an amount as members type it: '120', '120.50', '1,234.50' or '12,50'.
+    """Parse an amount as members type it: '120', '120.50', '1,234.50', '12,50', '1.234,50'.
 
-    '12,50' is read as 12.50 (a decimal comma with one or two digits after it); no
-    exponents, signs, NaN or infinity: only digits and separators get through.
+    A comma with one or two digits after it is a decimal comma ('12,50' is 12.50); full
+    stops or apostrophes between groups of three digits followed by a decimal comma are
+    thousands separators. No exponents, signs, NaN or infinity: only digits and separators.
     """
     text = text.replace(" ", "").replace("\u00a0", "")
-    if _DECIMAL_COMMA.match(text):
+    if _GROUPED_EUROPEAN.match(text):
+        text = text.replace(".", "").replace("'", "").replace(",", ".")
+    elif _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
     elif _GROUPED.match(text):
         text = text.replace(",", "")
@@ -230,11 +236,12 @@ def country_name(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def currency_choices() -> list[SelectChoice]:
-    # Codes that are not money you get reimbursed in (funds, metals, testing) are left out.
+    # Codes that are not money you get reimbursed in (funds, metals, accounting units,
+    # testing) are left out. Names come from CLDR (Babel): "South Korean Won", not "Won".
     skip = {"XAU", "XAG", "XPD", "XPT", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD", "XDR",
-            "XSU", "XUA", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"}
+            "XSU", "XUA", "XAD", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"}
     return [SelectChoice("", "Choose a currency")] + [
-        SelectChoice(c.alpha_3, f"{c.alpha_3} – {c.name}")
+        SelectChoice(c.alpha_3, f"{c.alpha_3} – {get_currency_name(c.alpha_3, locale='en')}")
         for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3) if c.alpha_3 not in skip
     ]
 

@@ -180,7 +180,7 @@ class HospitalForm(Form):
                                 limit=30, render_kw={"type": "tel", "class": "w-20"})
     contact_email = F.TextField("Admissions contact's email", "Enter the admissions contact's email address",
                                 limit=254, render_kw={"type": "email", "spellcheck": "false"})
-    contact_fax = F.TextField("Admissions contact's fax", "", limit=30, optional=True,
+    contact_fax = F.TextField("Admissions contact's fax (optional)", "", limit=30, optional=True,
                               hint="If the hospital has one.", render_kw={"type": "tel", "class": "w-20"})
     doctor_name = F.TextField("Treating doctor's name", "Enter the treating doctor's name", limit=100)
     doctor_specialty = F.TextField("Treating doctor's specialty", "Enter the treating doctor's specialty",

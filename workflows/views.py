@@ -206,16 +206,12 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
     answers = state["answers"]
     files = s.files(answers)
     errors: list[tuple[str, str]] = []  # (field id, message)
-    if request.method == "POST" and request.form.get("action") == "continue":
-        if len(files) >= s.min_files:
-            answers[s.name] = {"files": files, "done": True}
-            save_state(w, state)
-            return redirect(after_step(w, s.name, answers), 303)
-        errors.append(("file", f"Upload at least {s.min_files} {s.noun}"))
-    elif request.method == "POST":
+    action = request.form.get("action") if request.method == "POST" else None
+    chosen = [f for f in request.files.getlist("file") if f and f.filename] if action else []
+    # "Continue" with a file chosen but not uploaded yet uploads it first: nothing is dropped.
+    if action == "upload" or chosen:
         kinds = dict(s.kinds)
         kind = request.form.get("kind", "")
-        chosen = [f for f in request.files.getlist("file") if f and f.filename]
         if kind not in kinds:
             errors.append(("kind", "Select what kind of document this is"))
         if not chosen:
@@ -237,8 +233,14 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
                 flash(f"{name} uploaded")
             answers[s.name] = {"files": files, "done": False}
             save_state(w, state)
-            if not errors:
+            if not errors and action == "upload":
                 return redirect(step_url(w, s.name, change=changing()), 303)
+    if action == "continue" and not errors:
+        if len(files) >= s.min_files:
+            answers[s.name] = {"files": files, "done": True}
+            save_state(w, state)
+            return redirect(after_step(w, s.name, answers), 303)
+        errors.append(("file", f"Upload at least {'one' if s.min_files == 1 else s.min_files} {s.noun}"))
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
                 kinds=s.kinds, kind=request.form.get("kind", ""))
 
@@ -268,7 +270,11 @@ def review(journey):
     pending = w.first_unfinished(answers)
     if pending is not None:
         return redirect(step_url(w, pending.name))
-    if request.method == "POST":
+    declaration = (w.declaration(formdata=request.form if request.method == "POST" else None)
+                   if w.declaration else None)
+    if request.method == "POST" and (declaration is None or declaration.validate()):
+        if declaration is not None:
+            answers["declaration"] = engine.form_answers(declaration)
         reference = new_reference(w.reference_prefix)
         store().add_submission(draft_token(), w.slug, reference, answers)
         state["reference"] = reference
@@ -276,7 +282,8 @@ def review(journey):
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
     return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
-                           back=step_url(w, last.name), answers=answers,
+                           back=step_url(w, last.name), answers=answers, form=declaration,
+                           has_errors=bool(declaration and declaration.errors),
                            progress=w.progress("check", answers), notices=notices_for(w, answers))
 
 

@@ -110,10 +110,6 @@ def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live
     expect(page.locator(".items")).to_contain_text("Itemised invoice: crown-receipt.jpg (1 page)")
     page.get_by_role("button", name="Continue").click()
 
-    page.get_by_role("checkbox").check()
-    page.get_by_label("Your full name, as your signature", exact=True).fill(MEMBER["full_name"])
-    save(page)
-
     # Change an answer from the review page and come straight back to it.
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before finishing")
     page.get_by_role("link", name="Change reason for treatment or diagnosis").click()
@@ -123,6 +119,11 @@ def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before finishing")
     expect(page.locator("main")).to_contain_text(new_reason)
     expect(page.locator("main")).not_to_contain_text(TREATMENT["reason"])
+    # The declaration is signed last, on the review page, once every answer is final.
+    page.get_by_role("button", name="Finish and get my claim packet").click()
+    expect(page.get_by_role("link", name="Confirm that the information is true and complete")).to_be_visible()
+    page.get_by_role("checkbox").check()
+    page.get_by_label("Your full name, as your signature", exact=True).fill(MEMBER["full_name"])
     page.get_by_role("button", name="Finish and get my claim packet").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your claim packet is ready")
