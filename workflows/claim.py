@@ -25,34 +25,18 @@ Radios = F.RadioChoices
 # --- forms ----------------------------------------------------------------------------------
 
 class MemberForm(Form):
-    full_name = F.TextField("Full name", "Enter your full name", limit=100,
-                            render_kw={"autocomplete": "name", "spellcheck": "false"})
-    reference = F.TextField(
-        "Personal reference number", "Enter your personal reference number", limit=30,
-        hint="It is on your Cigna membership card.",
-        render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
+    full_name = F.NameField("Full name")
+    reference = F.ReferenceField()
     date_of_birth = DateInputField("Date of birth", [F.required("Enter your date of birth")],
                                    past_only=True, autocomplete="bday",
                                    description="For example, 27 3 1980")
-    email = F.TextField("Email address", "Enter your email address", limit=254,
-                        hint="We send a copy of the claim here if you ask us to send it.",
-                        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+    email = F.EmailField(hint="We send a copy of the claim here if you ask us to send it.")
     country = F.CountryField("Country where you live", "Select the country where you live",
                              render_kw={"autocomplete": "country"})
-    phone = F.TextField("Phone number", "Enter your phone number", limit=30,
-                        hint="Include the country code if you live outside the country of the number.",
-                        render_kw={"type": "tel", "autocomplete": "tel", "class": "w-20"})
+    phone = F.PhoneField(region_field="country",
+                         hint="Include the country code if you live outside the country of the number.")
     address = F.ParagraphField("Postal address", "Enter your postal address", limit=500,
                                render_kw={"autocomplete": "street-address", "rows": 4})
-
-    def validate_reference(self, field):
-        F.reference_number(self, field)
-
-    def validate_email(self, field):
-        F.email_address(self, field)
-
-    def validate_phone(self, field):
-        F.phone_number("country")(self, field)
 
 
 class PatientForm(Form):
@@ -189,8 +173,7 @@ class DeclarationForm(Form):
         "I confirm that the information I have given is true and complete to the best of my "
         "knowledge, and that I have told Cigna about any amount paid by another insurer.",
         [F.required("Confirm that the information is true and complete")])
-    signature = F.TextField("Your full name, as your signature", "Enter your full name to sign",
-                            limit=100, render_kw={"autocomplete": "name", "spellcheck": "false"})
+    signature = F.NameField("Your full name, as your signature", "Enter your full name to sign")
 
     def extra_answers(self):
         return {"signed_on": dt.date.today().isoformat()}

@@ -86,33 +86,16 @@ def post_ready(packet: bytes, sender: Sender, subject: str, enclosures: list[str
 # --- the standalone journey ---------------------------------------------------------------------
 
 class SenderForm(Form):
-    name = F.TextField("Your full name", "Enter your full name", limit=100,
-                       render_kw={"autocomplete": "name", "spellcheck": "false"})
-    reference = F.TextField("Personal reference number", "Enter your personal reference number",
-                            limit=30, hint="It is on your Cigna membership card.",
-                            render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
-    phone = F.TextField("Phone number", "Enter your phone number", limit=30,
-                        hint="With the country code, like +32 3 555 01 23.",
-                        render_kw={"type": "tel", "autocomplete": "tel", "class": "w-20"})
-    reply_fax = F.TextField("Fax number for replies", "", limit=30, optional=True,
-                            hint="Give a fax number or an email address (or both) for Cigna's reply.",
-                            render_kw={"type": "tel", "class": "w-20"})
-    reply_email = F.TextField("Email address for replies", "", limit=254, optional=True,
-                              render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
-
-    def validate_reference(self, field):
-        F.reference_number(self, field)
-
-    def validate_phone(self, field):
-        F.phone_number()(self, field)
-
-    def validate_reply_fax(self, field):
-        F.phone_number()(self, field)
+    name = F.NameField()
+    reference = F.ReferenceField()
+    phone = F.PhoneField()
+    reply_fax = F.PhoneField("Fax number for replies", "", optional=True, autocomplete="fax tel",
+                             hint="Give a fax number or an email address (or both) for Cigna's reply.")
+    reply_email = F.EmailField("Email address for replies", "", optional=True)
 
     def validate_reply_email(self, field):
         if not field.data and not self.reply_fax.data:
             raise ValidationError("Enter a fax number or an email address for replies")
-        F.email_address(self, field)
 
 
 class SendingForm(Form):

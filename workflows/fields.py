@@ -77,10 +77,35 @@ def max_length(limit):
     return check
 
 
-def TextField(label, message, limit=200, hint="", optional=False, **kw):
-    """A one-line text input: required (with `message`) unless optional."""
-    checks = ([] if optional else [required(message)]) + [single_line, max_length(limit)]
-    return StringField(label, checks, description=hint, **kw)
+def TextField(label, message, limit=200, hint="", optional=False, checks=(), **kw):
+    """A one-line text input: required (with `message`) unless optional, then `checks`."""
+    chain = ([] if optional else [required(message)]) + [single_line, max_length(limit), *checks]
+    return StringField(label, chain, description=hint, **kw)
+
+
+# The fields several journeys ask for, with their checks and autocomplete hints.
+
+def NameField(label="Your full name", message="Enter your full name", autocomplete="name", **kw):
+    return TextField(label, message, limit=100,
+                     render_kw={"autocomplete": autocomplete, "spellcheck": "false"}, **kw)
+
+
+def EmailField(label="Email address", message="Enter your email address", hint="", optional=False):
+    return TextField(label, message, limit=254, hint=hint, optional=optional, checks=[email_address],
+                     render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+
+
+def PhoneField(label="Phone number", message="Enter your phone number", region_field=None,
+               hint="With the country code, like +32 3 555 01 23.", optional=False, autocomplete="tel"):
+    return TextField(label, message, limit=30, hint=hint, optional=optional,
+                     checks=[phone_number(region_field)],
+                     render_kw={"type": "tel", "autocomplete": autocomplete, "class": "w-20"})
+
+
+def ReferenceField(label="Personal reference number", message="Enter your personal reference number",
+                   hint="It is on your Cigna membership card."):
+    return TextField(label, message, limit=30, hint=hint, checks=[reference_number],
+                     render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
 
 
 def ParagraphField(label, message, limit=2000, hint="", optional=False, **kw):

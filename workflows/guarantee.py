@@ -81,39 +81,22 @@ class WriterForm(Form):
         SelectChoice("family", "A family member"),
         SelectChoice("hospital", "Hospital staff, on the member's behalf"),
     ])
-    name = F.TextField("Your full name", "Enter your full name", limit=100,
-                       render_kw={"autocomplete": "name", "spellcheck": "false"})
-    email = F.TextField("Your email address", "Enter your email address", limit=254,
-                        hint="Cigna replies here.",
-                        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
-    phone = F.TextField("Your phone number", "Enter your phone number", limit=30,
-                        hint="With the country code, like +32 3 555 01 23.",
-                        render_kw={"type": "tel", "autocomplete": "tel", "class": "w-20"})
-
-    def validate_email(self, field):
-        F.email_address(self, field)
-
-    def validate_phone(self, field):
-        F.phone_number()(self, field)
+    name = F.NameField()
+    email = F.EmailField("Your email address", hint="Cigna replies here.")
+    phone = F.PhoneField("Your phone number")
 
 
 class PatientForm(Form):
-    member_name = F.TextField("Member's full name", "Enter the member's full name", limit=100,
-                              render_kw={"spellcheck": "false"})
-    reference = F.TextField("Member's personal reference number",
-                            "Enter the member's personal reference number", limit=30,
-                            hint="It is on the Cigna membership card.",
-                            render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
-    patient_name = F.TextField("Patient's full name", "Enter the patient's full name", limit=100,
-                               render_kw={"spellcheck": "false"})
+    member_name = F.NameField("Member's full name", "Enter the member's full name", autocomplete="off")
+    reference = F.ReferenceField("Member's personal reference number",
+                                 "Enter the member's personal reference number",
+                                 hint="It is on the Cigna membership card.")
+    patient_name = F.NameField("Patient's full name", "Enter the patient's full name", autocomplete="off")
     patient_dob = DateInputField("Patient's date of birth",
                                  [F.required("Enter the patient's date of birth")],
                                  description="For example, 27 3 2012")
     relationship = Radios("Patient's relationship to the member",
                           "Select the patient's relationship to the member", RELATIONSHIPS)
-
-    def validate_reference(self, field):
-        F.reference_number(self, field)
 
 
 class AdmissionForm(Form):
@@ -176,24 +159,14 @@ class HospitalForm(Form):
     country = F.CountryField("Country of the hospital", "Select the country of the hospital")
     contact_name = F.TextField("Admissions contact's name", "Enter the name of the admissions contact",
                                limit=100, hint="The person or office at the hospital dealing with the admission.")
-    contact_phone = F.TextField("Admissions contact's phone", "Enter the admissions contact's phone number",
-                                limit=30, render_kw={"type": "tel", "class": "w-20"})
-    contact_email = F.TextField("Admissions contact's email", "Enter the admissions contact's email address",
-                                limit=254, render_kw={"type": "email", "spellcheck": "false"})
-    contact_fax = F.TextField("Admissions contact's fax (optional)", "", limit=30, optional=True,
-                              hint="If the hospital has one.", render_kw={"type": "tel", "class": "w-20"})
+    contact_phone = F.PhoneField("Admissions contact's phone", "Enter the admissions contact's phone number",
+                                 region_field="country", hint="", autocomplete="off")
+    contact_email = F.EmailField("Admissions contact's email", "Enter the admissions contact's email address")
+    contact_fax = F.PhoneField("Admissions contact's fax (optional)", "", region_field="country",
+                               hint="If the hospital has one.", optional=True, autocomplete="off")
     doctor_name = F.TextField("Treating doctor's name", "Enter the treating doctor's name", limit=100)
     doctor_specialty = F.TextField("Treating doctor's specialty", "Enter the treating doctor's specialty",
                                    limit=100, hint="For example: orthopaedic surgery, cardiology.")
-
-    def validate_contact_email(self, field):
-        F.email_address(self, field)
-
-    def validate_contact_phone(self, field):
-        F.phone_number("country")(self, field)
-
-    def validate_contact_fax(self, field):
-        F.phone_number("country")(self, field)
 
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
