@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, request as current_request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
-                        create_engine, delete, event, select, update)
+                        create_engine, delete, event, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.datastructures import CallbackDict
@@ -120,26 +120,26 @@ class DraftStore:
     def new_token(self) -> str:
         return secrets.token_urlsafe(32)
 
+    # Drafts are read and written on every wizard request: plain SQL statements, no ORM
+    # identity map, one statement per write in the usual case.
     def load(self, token: str):
         """(data, updated_at) of a live draft, or None if unknown, expired or unreadable."""
-        with Session(self.engine) as db:
-            row = db.get(Draft, _key(token))
-            if row is None or row.expires_at <= self.clock():
-                return None
-            try:
-                return self.open(row.data), row.updated_at
-            except InvalidToken:
-                return None
+        with self.engine.connect() as db:
+            row = db.execute(select(Draft.data, Draft.updated_at).where(
+                Draft.key == _key(token), Draft.expires_at > self.clock())).first()
+        if row is None:
+            return None
+        try:
+            return self.open(row.data), row.updated_at
+        except InvalidToken:
+            return None
 
     def save(self, token: str, data: dict) -> None:
         now = self.clock()
-        blob = self.seal(data)
-        with Session(self.engine) as db, db.begin():
-            row = db.get(Draft, _key(token))
-            if row is None:
-                db.add(Draft(key=_key(token), data=blob, updated_at=now, expires_at=now + self.lifetime))
-            else:
-                row.data, row.updated_at, row.expires_at = blob, now, now + self.lifetime
+        values = {"data": self.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
+        with self.engine.begin() as db:
+            if db.execute(update(Draft).where(Draft.key == _key(token)).values(**values)).rowcount == 0:
+                db.execute(insert(Draft).values(key=_key(token), **values))
 
     def touch(self, token: str) -> None:
         now = self.clock()

@@ -42,6 +42,11 @@ class Form(FlaskForm):
     """Base form: every field's input is cleaned before validation (notifications-admin style)."""
 
     class Meta:
+        def get_translations(self, form):
+            # Our messages are our own; without this, building a form needs a Flask app
+            # context, and documents (pure functions) build forms to label answers.
+            return None
+
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", ()))
             if unbound_field.field_class is not DateInputField:

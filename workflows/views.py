@@ -1,6 +1,7 @@
 """HTTP for every journey: one set of URL rules runs whatever the wizards declare."""
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 
@@ -26,11 +27,15 @@ def store():
 
 
 def journey_state(w: Wizard) -> dict:
-    return dict((session.get("journeys") or {}).get(w.slug) or {"answers": {}})
+    """A private copy of the journey's draft state: changes reach the draft only through
+    save_state(), which can then tell whether anything changed."""
+    return copy.deepcopy((session.get("journeys") or {}).get(w.slug) or {"answers": {}})
 
 
 def save_state(w: Wizard, state: dict) -> None:
     journeys = dict(session.get("journeys") or {})
+    if journeys.get(w.slug) == state:
+        return  # unchanged: no re-encryption, no write
     journeys[w.slug] = state
     session["journeys"] = journeys
 
@@ -463,7 +468,28 @@ def security_headers(response: Response):
 
 def install_filters(app):
     app.jinja_env.filters.update(date=engine.format_date, money=engine.format_money,
-                                 display=engine.display, sheet=sheet_markup)
+                                 display=engine.display, sheet=sheet_markup,
+                                 select_options=select_options)
+
+
+_options_cache: dict[int, tuple[list, list[str], dict]] = {}
+
+
+def select_options(field) -> Markup:
+    """A select's <option>s. Country and currency lists are long and never change, so their
+    escaped HTML is built once per list; only the selected option differs per request."""
+    choices = field.choices
+    cached = _options_cache.get(id(choices))
+    if cached is None or cached[0] is not choices:
+        parts = [f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in choices]
+        cached = (choices, parts, {c.value: i for i, c in enumerate(choices)})
+        _options_cache[id(choices)] = cached
+    _, parts, index = cached
+    chosen = index.get(field.data)
+    if chosen is not None:
+        parts = list(parts)
+        parts[chosen] = parts[chosen].replace('">', '" selected>', 1)
+    return Markup("".join(parts))
 
 
 _AUTOLINK = re.compile(r"&lt;(https?://[^&\s]+)&gt;")
