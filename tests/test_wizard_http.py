@@ -127,12 +127,13 @@ def test_finishing_twice_makes_one_claim(web, app):
 
 def test_cookie_holds_only_an_opaque_id_and_the_database_only_ciphertext(web, app, tmp_path):
     fill_claim(web)
+    web.get("/claim/done/packet.pdf")
     cookies = [c for c in web.client._cookies.values()]
     assert [c.key for c in cookies] == ["draft"]
     assert len(cookies[0].value) == 43 and "Ørsted" not in cookies[0].value
     raw = b""
     con = sqlite3.connect(tmp_path / "drafts.sqlite3")
-    for table in ("drafts", "uploads", "submissions"):
+    for table in ("drafts", "uploads", "submissions", "packets"):
         for row in con.execute(f"select * from {table}"):
             raw += b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
     assert raw
@@ -166,7 +167,7 @@ def test_delete_my_answers_removes_the_draft_and_its_uploads(web, app):
     response = web.post("/delete", {})
     assert heading(response) == "Your answers have been deleted"
     with app.extensions["drafts"].engine.connect() as db:
-        for table in ("drafts", "uploads", "submissions", "outbox"):
+        for table in ("drafts", "uploads", "submissions", "outbox", "packets"):
             assert db.execute(text(f"select count(*) from {table}")).scalar() == 0, table
     assert web.client.get_cookie("draft") is None
     assert parse(web.get("/claim/member")).find(id="full_name")["value"] == ""

@@ -54,6 +54,16 @@ class Submission(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class Packet(Base):
+    """A finished journey's PDF, rendered once: its answers are frozen, so every download,
+    .eml and email afterwards carries the very same bytes."""
+
+    __tablename__ = "packets"
+    reference: Mapped[str] = mapped_column(
+        ForeignKey("submissions.reference", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Outbox(Base):
     """One row per message to send. The unique (reference, purpose) pair is what turns a
     replayed or double-clicked "send" into a single email."""
@@ -153,6 +163,7 @@ class DraftStore:
         with Session(self.engine) as db, db.begin():
             refs = select(Submission.reference).where(Submission.draft_key == key)
             db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+            db.execute(delete(Packet).where(Packet.reference.in_(refs)))
             db.execute(delete(Submission).where(Submission.draft_key == key))
             db.execute(delete(Upload).where(Upload.draft_key == key))
             db.execute(delete(Draft).where(Draft.key == key))
@@ -163,6 +174,7 @@ class DraftStore:
             keys = select(Draft.key).where(Draft.expires_at <= now)
             refs = select(Submission.reference).where(Submission.draft_key.in_(keys))
             db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+            db.execute(delete(Packet).where(Packet.reference.in_(refs)))
             db.execute(delete(Submission).where(Submission.draft_key.in_(keys)))
             db.execute(delete(Upload).where(Upload.draft_key.in_(keys)))
             return db.execute(delete(Draft).where(Draft.expires_at <= now)).rowcount
@@ -199,6 +211,19 @@ class DraftStore:
                 return None
             return {"reference": row.reference, "answers": self.open(row.data),
                     "created_at": row.created_at}
+
+    def packet(self, reference: str) -> bytes | None:
+        """The stored PDF of a submission (callers have checked the submission is theirs)."""
+        with self.engine.connect() as db:
+            blob = db.execute(select(Packet.data).where(Packet.reference == reference)).scalar()
+        return self.open(blob, raw=True) if blob is not None else None
+
+    def keep_packet(self, reference: str, pdf: bytes) -> None:
+        try:
+            with self.engine.begin() as db:
+                db.execute(insert(Packet).values(reference=reference, data=self.seal(pdf)))
+        except IntegrityError:
+            pass  # rendered at the same moment by another request: the first one stays
 
     # outbox -------------------------------------------------------------------------------
     def enqueue(self, reference: str, purpose: str, envelope: dict) -> int | None:

@@ -321,7 +321,12 @@ def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachme
 
 
 def packet_for(w: Wizard, sub: dict, files: list[Attachment]) -> bytes:
-    return w.outputs.packet(sub["answers"], sub["reference"], files)
+    """The submission's PDF, rendered on first use and kept (encrypted) from then on."""
+    packet = store().packet(sub["reference"])
+    if packet is None:
+        store().keep_packet(sub["reference"], w.outputs.packet(sub["answers"], sub["reference"], files))
+        packet = store().packet(sub["reference"])
+    return packet
 
 
 @bp.get("/<journey>/done")
