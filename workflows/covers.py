@@ -40,7 +40,7 @@ class Sender:
 
 
 def _render(template: str, **context) -> bytes:
-    return documents.render_pdf(template, context)
+    return documents.render_pdf(template, context, style="cover.css")
 
 
 def fax_cover(sender: Sender, subject: str, pages_following: int, paper: str = "A4",

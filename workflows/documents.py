@@ -7,6 +7,7 @@ handed to the render call (receipt images, the QR code); every other URL
 """
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import mimetypes
@@ -17,7 +18,7 @@ from pathlib import Path
 import jinja2
 import segno
 from pypdf import PdfReader, PdfWriter, Transformation
-from weasyprint import HTML, URLFetcher
+from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
@@ -82,11 +83,19 @@ class Attachment:
     content: bytes = field(repr=False)
 
 
-def render_pdf(template: str, context: dict, resources: dict | None = None) -> bytes:
+@functools.cache
+def stylesheet(name: str) -> CSS:
+    """A stylesheet from static/css, parsed once per process rather than on every render."""
+    return CSS(string=(STATIC / "css" / name).read_text(), base_url="app:static/css/",
+               url_fetcher=AppFetcher(), font_config=FONTS)
+
+
+def render_pdf(template: str, context: dict, resources: dict | None = None,
+               style: str = "pdf.css") -> bytes:
     html = templates.get_template(template).render(**context)
     with _render_lock:
-        return HTML(string=html, base_url="app:static/",
-                    url_fetcher=AppFetcher(resources)).write_pdf(font_config=FONTS)
+        return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
+                    ).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)])
 
 
 def qr_png(payload: str) -> bytes:
@@ -105,8 +114,8 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
                       for a in attachments if a.media_type.startswith("image/")})
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
     with _render_lock:
-        document = HTML(string=html, base_url="app:static/",
-                        url_fetcher=AppFetcher(resources)).render(font_config=FONTS)
+        document = HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
+                        ).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
     placeholders = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
