@@ -477,19 +477,20 @@ def install_filters(app):
                                  select_options=select_options)
 
 
-_options_cache: dict[int, tuple[list, list[str], dict]] = {}
+_options_cache: dict[tuple, tuple[list, dict]] = {}
 
 
 def select_options(field) -> Markup:
     """A select's <option>s. Country and currency lists are long and never change, so their
-    escaped HTML is built once per list; only the selected option differs per request."""
+    escaped HTML is built once per list; only the selected option differs per request.
+    (WTForms copies the list into every form, but the choices in it stay the same objects.)"""
     choices = field.choices
-    cached = _options_cache.get(id(choices))
-    if cached is None or cached[0] is not choices:
+    key = (len(choices), *(id(c) for c in choices[:1] + choices[-1:]))
+    cached = _options_cache.get(key)
+    if cached is None:
         parts = [f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in choices]
-        cached = (choices, parts, {c.value: i for i, c in enumerate(choices)})
-        _options_cache[id(choices)] = cached
-    _, parts, index = cached
+        cached = _options_cache[key] = (parts, {c.value: i for i, c in enumerate(choices)})
+    parts, index = cached
     chosen = index.get(field.data)
     if chosen is not None:
         parts = list(parts)
