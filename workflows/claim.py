@@ -272,17 +272,12 @@ def subject(answers: Answers) -> str:
             f"{patient(answers)['name']}")
 
 
-def letter_bodies(answers: Answers, reference: str, attachments: list) -> tuple[str, str]:
-    """(full body, mailto body). Neither carries bank details or the diagnosis: those are in
-    the attached packet, and a mailto: link can end up in browser history."""
-    from .documents import templates
-    context = {"answers": answers, "reference": reference, "patient": patient(answers),
-               "totals": totals(answers), "attachments": attachments,
-               "expense_count": len((answers.get("expenses") or {}).get("items") or [])}
-    template = templates.get_template("email/claim.txt")
-    full = template.render(mailto=False, **context)
-    short = template.render(mailto=True, **context)
-    return full, short
+def email_context(answers: Answers, reference: str, attachments: list) -> dict:
+    """What the email says. No bank details or diagnosis: those are in the attached packet,
+    and a mailto: link can end up in browser history."""
+    return {"answers": answers, "reference": reference, "patient": patient(answers),
+            "totals": totals(answers), "attachments": attachments,
+            "expense_count": len((answers.get("expenses") or {}).get("items") or [])}
 
 
 CLAIM.outputs = Outputs(
@@ -290,7 +285,8 @@ CLAIM.outputs = Outputs(
     packet_prefix="claim",
     context=packet_context,
     subject=subject,
-    bodies=letter_bodies,
+    email_template="email/claim.txt",
+    email_context=email_context,
     recipients=(CIGNA.claims_email,),
     member_email=lambda a: a["member"]["email"],
     upload_step="receipts",

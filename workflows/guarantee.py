@@ -270,13 +270,6 @@ def request_context(answers: Answers, reference: str, attachments: list) -> dict
             "qr_payload": f"MIP GOP {reference} REF {patient['reference']}"}
 
 
-def letter_bodies(answers: Answers, reference: str, attachments: list) -> tuple[str, str]:
-    from .documents import templates
-    context = request_context(answers, reference, attachments)
-    template = templates.get_template("email/guarantee.txt")
-    return template.render(mailto=False, **context), template.render(mailto=True, **context)
-
-
 GUARANTEE = Wizard(
     slug="guarantee",
     title="Hospital guarantee of payment",
@@ -302,7 +295,8 @@ GUARANTEE = Wizard(
         packet_prefix="guarantee-request",
         context=request_context,
         subject=subject,
-        bodies=letter_bodies,
+        email_template="email/guarantee.txt",
+        email_context=request_context,
         recipients=(CIGNA.admissions_email,),
         member_email=lambda a: a["writer"]["email"],
         reply_to=reply_to,

@@ -16,7 +16,10 @@ class Outputs:
     packet_prefix: str  # file names: <prefix>-<reference>.pdf
     context: Callable[[Answers, str, list], dict]
     subject: Callable[[Answers], str]
-    bodies: Callable[[Answers, str, list], tuple[str, str]]
+    # The email: one plain-text template rendered twice, in full (sent mail, .eml) and with
+    # mailto=True for the short mailto: body; its context comes from email_context.
+    email_template: str
+    email_context: Callable[[Answers, str, list], dict]
     recipients: tuple[str, ...]  # from the plan facts, never from the request
     member_email: Callable[[Answers], str]  # who gets the copy and, by default, the replies
     upload_step: str | None = None
@@ -53,6 +56,12 @@ class Outputs:
         own = packet_pages - sum(a.pages for a in attachments)
         return ([f"{self.document_name.capitalize()} ({pages(own)})"]
                 + [f"{a.kind_label} ({pages(a.pages)})" for a in attachments])
+
+    def bodies(self, answers: Answers, reference: str, attachments: list) -> tuple[str, str]:
+        """(full body, mailto body)."""
+        template = documents.templates.get_template(self.email_template)
+        context = self.email_context(answers, reference, attachments)
+        return template.render(mailto=False, **context), template.render(mailto=True, **context)
 
     def letter(self, answers: Answers, reference: str, attachments: list, packet: bytes,
                copy_to_member: bool = True) -> Letter:
