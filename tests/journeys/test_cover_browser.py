@@ -41,3 +41,18 @@ def test_member_gets_a_letter_for_a_window_envelope(page, live_server):
     reader = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
     letter = flat(reader.pages[0].extract_text())
     assert CIGNA.postal_lines[0] in letter and "Claim packet (" in letter
+
+
+def test_printing_a_confirmation_page_gives_a_clean_page(page, live_server):
+    finished_claim_in(page, live_server)
+    page.emulate_media(media="print")
+    for hidden in (page.get_by_role("button", name="Send it for me"),
+                   page.get_by_role("link", name="Delete my answers").first,
+                   page.get_by_role("button", name="Start another claim")):
+        expect(hidden).to_be_hidden()
+    expect(page.locator(".ref")).to_be_visible()
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
+    text = flat(" ".join(p.extract_text() for p in printed))
+    reference = page.locator(".ref").inner_text().strip()
+    assert reference in text and "What happens next" in text
+    assert "Send it for me" not in text and "Skip to main content" not in text
