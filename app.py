@@ -35,6 +35,8 @@ ENV_SETTINGS = {
     "OUTBOX_DIR": str,
     "MAX_UPLOAD_MB": int,
     "OUTBOX_POLL_SECONDS": float,
+    # Behind a proxy that ends TLS, the app sees plain HTTP: say so, and the cookie is Secure.
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes", "on"),
 }
 
 

@@ -200,3 +200,31 @@ def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
     assert wait_for(lambda: smtp_server.messages)
     assert wait_for(lambda: "Sent." in web.get("/claim/done").get_data(as_text=True))
     assert len(smtp_server.messages) == 1
+
+
+def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
+    """The mail server refuses the first message (5xx); the member is told and tries again."""
+    from aiosmtpd.controller import Controller
+    from tests.conftest import Inbox, free_port
+
+    class RefusesFirst(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            if not getattr(self, "refused", False):
+                self.refused = True
+                return "554 Message rejected"
+            return await super().handle_DATA(server, session, envelope)
+    inbox, port = RefusesFirst(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+        web = Browserless(app.test_client())
+        fill_claim(web)
+        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+        outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+        assert outcome.startswith("Sending failed: the mail server refused the message (554). Nothing was sent.")
+        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+        assert "Sent." in response.get_data(as_text=True)
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()

@@ -212,3 +212,43 @@ def test_the_declaration_is_signed_on_the_review_page_after_every_answer(web, ap
         assert db.execute(text("select count(*) from submissions")).scalar() == 0
     response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     assert response.request.path == "/claim/done"
+
+
+def test_a_line_separator_pasted_into_a_name_is_refused_not_a_crash(web):
+    page = parse(web.post("/claim/member", dict(MEMBER, full_name="Zoë\u2028Ørsted")))
+    assert [a.get_text() for a in page.select(".error-summary a")] == ["Full name must be on one line"]
+
+
+def test_an_address_mail_servers_cannot_carry_is_refused(web):
+    page = parse(web.post("/claim/member", dict(MEMBER, email="josé@example.com")))
+    assert [a.get_text() for a in page.select(".error-summary a")] == [
+        "Enter an email address in the correct format, like name@example.com"]
+
+
+def test_digits_from_other_scripts_get_a_message_not_a_crash(web):
+    page = parse(web.post("/claim/member", dict(MEMBER, **{"date_of_birth-day": "²"})))
+    assert [a.get_text() for a in page.select(".error-summary a")] == [
+        "Date of birth must be a real date, in numbers, like 27 3 1980"]
+    assert web.get("/claim/expenses/%C2%B2").status_code == 404
+
+
+def test_answers_are_checked_again_before_finishing(web):
+    """An IBAN checked against the bank's country; the country then changed from the review."""
+    fill_claim(web, finish=False)
+    web.post("/claim/bank?change=1", {"holder": "Zoë Ørsted", "country": "NL"})
+    response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
+    assert response.request.path == "/claim/bank-iban"
+    page = parse(response)
+    assert page.find(id="iban-error").get_text(" ", strip=True).startswith(
+        "Error: This IBAN is for another country (BE) than the bank's (NL)")
+    with web.client.application.extensions["drafts"].engine.connect() as db:
+        assert db.execute(text("select count(*) from submissions")).scalar() == 0
+
+
+def test_a_request_under_way_does_not_bring_back_a_deleted_draft(app):
+    store = app.extensions["drafts"]
+    token = store.new_token()
+    store.save(token, {"journeys": {"claim": {"answers": {"member": {"full_name": "Zoë"}}}}})
+    store.delete(token)
+    assert store.save(token, {"late": "write"}, create=False) is False
+    assert store.load(token) is None

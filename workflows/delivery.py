@@ -123,6 +123,10 @@ class Postman:
     configured, else into a local outbox folder as .eml files."""
 
     max_attempts = 8
+    # How long one delivery attempt holds its message: far longer than any send (the SMTP
+    # timeout applies per socket operation, and a message can be tens of MB), so the
+    # background sender never takes a message that is still being sent.
+    lease = dt.timedelta(minutes=15)
 
     def __init__(self, store: DraftStore, mail_state, sender: str, outbox_dir: Path | None,
                  timeout: float = 10.0):
@@ -144,7 +148,7 @@ class Postman:
         row_id = self.store.enqueue(reference, purpose, envelope)
         if row_id is None:
             return self.status(reference, purpose, repeated=True)
-        if self.store.claim_message(row_id, dt.timedelta(seconds=self.timeout * 3)):
+        if self.store.claim_message(row_id, self.lease):
             self.attempt(row_id, envelope)
         return self.status(reference, purpose)
 
@@ -161,8 +165,11 @@ class Postman:
         """Deliver queued messages whose retry time has come (CLI and background use)."""
         done = 0
         for row in self.store.due_messages():
-            if self.store.claim_message(row.id, dt.timedelta(seconds=self.timeout * 3)):
-                self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
+            if self.store.claim_message(row.id, self.lease):
+                try:
+                    self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
+                except Exception as exc:  # one bad message must not stop the others
+                    self.store.record_attempt(row.id, "failed", f"sending failed ({type(exc).__name__})")
                 done += 1
         return done
 
@@ -202,6 +209,8 @@ class Postman:
         except ssl.SSLCertVerificationError:
             self.store.record_attempt(row_id, "failed", "the mail server's certificate could not "
                                       "be verified, so nothing was sent")
+        except UnicodeError:
+            self.store.record_attempt(row_id, "failed", "an address could not be sent over SMTP")
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
             timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
             reason = ("the mail server did not answer in time" if timed_out

@@ -144,12 +144,17 @@ class DraftStore:
         except InvalidToken:
             return None
 
-    def save(self, token: str, data: dict) -> None:
+    def save(self, token: str, data: dict, create: bool = True) -> bool:
+        """Write a draft. With create=False only an existing draft is updated: a request
+        that began before "Delete my answers" must not bring the deleted draft back."""
         now = self.clock()
         values = {"data": self.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
         with self.engine.begin() as db:
-            if db.execute(update(Draft).where(Draft.key == _key(token)).values(**values)).rowcount == 0:
+            if db.execute(update(Draft).where(Draft.key == _key(token)).values(**values)).rowcount:
+                return True
+            if create:
                 db.execute(insert(Draft).values(key=_key(token), **values))
+            return create
 
     def touch(self, token: str) -> None:
         now = self.clock()
@@ -245,6 +250,11 @@ class DraftStore:
             return db.scalars(select(Outbox).where(Outbox.reference == reference,
                                                    Outbox.purpose == purpose)).first()
 
+    def forget_failed(self, reference: str, purpose: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(delete(Outbox).where(Outbox.reference == reference, Outbox.purpose == purpose,
+                                            Outbox.status == "failed"))
+
     def due_messages(self, limit: int = 20) -> list[Outbox]:
         with Session(self.engine, expire_on_commit=False) as db:
             return list(db.scalars(select(Outbox).where(
@@ -325,9 +335,12 @@ class DraftSessionInterface(SessionInterface):
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
             return
         if session.modified and session:
-            if session.token is None:
+            created = session.token is None
+            if created:
                 session.token = self.store.new_token()
-            self.store.save(session.token, dict(session))
+            if not self.store.save(session.token, dict(session), create=created):
+                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+                return  # deleted (or expired) while this request ran: stays deleted
         elif session.token and session.stale:
             self.store.touch(session.token)
         else:

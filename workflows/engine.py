@@ -69,6 +69,12 @@ class Step:
     def store(self, form) -> dict:
         return form_answers(form)
 
+    def is_valid(self, answers: Answers) -> bool:
+        """Do the stored answers still pass the form's checks? Checks that read other steps
+        (an IBAN against the bank's country, an admission date against today) can fail
+        after a change elsewhere, or on another day."""
+        return self.make_form(answers, meta={"csrf": False}).validate()
+
     def rows(self, answers: Answers) -> list[Row]:
         stored = answers.get(self.name) or {}
         form = self.make_form(answers, meta={"csrf": False})
@@ -94,6 +100,10 @@ class ListStep(Step):
     def is_complete(self, answers: Answers) -> bool:
         stored = answers.get(self.name) or {}
         return bool(stored.get("done")) and len(stored.get("items") or []) >= self.min_items
+
+    def is_valid(self, answers: Answers) -> bool:
+        return all(self.make_item_form(answers, i, meta={"csrf": False}).validate()
+                   for i in range(len(self.items(answers))))
 
     def make_item_form(self, answers: Answers, index: int | None, formdata=None, **kw):
         items = self.items(answers)
@@ -128,6 +138,9 @@ class UploadStep(Step):
 
     def rows(self, answers: Answers) -> list[Row]:
         return [Row(f["kind_label"], f["name"], self.name) for f in self.files(answers)]
+
+    def is_valid(self, answers: Answers) -> bool:
+        return True  # files were checked on the way in
 
 
 RESERVED = {"start", "check", "done", "new"}
@@ -181,6 +194,9 @@ class Wizard:
 
     def is_complete(self, answers: Answers) -> bool:
         return self.first_unfinished(answers) is None
+
+    def first_invalid(self, answers: Answers) -> Step | None:
+        return next((s for s in self.relevant_steps(answers) if not s.is_valid(answers)), None)
 
     def can_open(self, name: str, answers: Answers) -> bool:
         """A step may be opened when it applies and every relevant step before it is done."""

@@ -56,9 +56,12 @@ class Form(FlaskForm):
 
 # --- plain text -----------------------------------------------------------------------------
 
+LINE_BREAKING = ("Cc", "Zl", "Zp")  # control characters, and U+2028/U+2029 separators
+
+
 def single_line(form, field):
-    """Refuse control characters (line breaks included): these values can reach headers."""
-    if field.data and any(unicodedata.category(c) == "Cc" for c in field.data):
+    """Refuse control characters and line separators: these values can reach mail headers."""
+    if field.data and any(unicodedata.category(c) in LINE_BREAKING for c in field.data):
         raise ValidationError(f"{field.label.text} must be on one line")
 
 
@@ -162,7 +165,7 @@ class DateInputField(Field):
             return  # empty: the field's `required` validator has the message, if any
         if missing:
             raise StopValidation(f"{label} must include a {' and '.join(missing)}")
-        if not all(v.isdigit() for v in self.parts.values()):
+        if not all(re.fullmatch(r"[0-9]+", v) for v in self.parts.values()):
             raise StopValidation(f"{label} must be a real date, in numbers, like 27 3 1980")
         day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
         if len(self.parts["year"]) != 4:
@@ -333,10 +336,13 @@ def reference_number(form, field):
 def email_address(form, field):
     if not field.data:
         return
-    if any(unicodedata.category(c) == "Cc" for c in field.data):
+    if any(unicodedata.category(c) in LINE_BREAKING for c in field.data):
         raise ValidationError("Enter an email address in the correct format, like name@example.com")
     try:
-        field.data = validate_email(field.data, check_deliverability=False).normalized
+        # ASCII addresses only: mail servers without SMTPUTF8 refuse the others, and a
+        # member's address goes into the envelope when they ask for a copy.
+        field.data = validate_email(field.data, check_deliverability=False,
+                                    allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise ValidationError(
             "Enter an email address in the correct format, like name@example.com") from None

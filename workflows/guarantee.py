@@ -144,7 +144,7 @@ class AdmissionForm(Form):
             if not self.nights.data:
                 self.nights.errors = ["Enter the expected length of stay in nights"]
                 ok = False
-            elif not self.nights.data.isdigit() or not 1 <= int(self.nights.data) <= 365:
+            elif not re.fullmatch(r"[0-9]{1,3}", self.nights.data) or not 1 <= int(self.nights.data) <= 365:
                 self.nights.errors = ["Length of stay must be a number of nights from 1 to 365"]
                 ok = False
         elif self.care.data == "day":

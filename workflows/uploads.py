@@ -114,7 +114,8 @@ def _accept_pdf(data: bytes) -> Intake:
 def display_name(filename: str | None) -> str:
     """A file name safe to show and print: no folders, no control characters, bounded."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C"
+                   and unicodedata.category(c) not in ("Zl", "Zp")).strip()
     if len(name) > 80:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:70] + "…" + dot + ext) if dot and len(ext) <= 5 else name[:80]

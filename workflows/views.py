@@ -140,6 +140,8 @@ def step(journey, step):
         return upload_page(w, s, state)
     answers = state["answers"]
     form = s.make_form(answers, formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET" and request.args.get("check") == "1":
+        form.validate()  # sent back from the review: show what no longer passes
     if request.method == "POST" and form.validate():
         answers[s.name] = s.store(form)
         state["answers"] = w.clean(answers)  # answers of steps no longer relevant go now
@@ -168,7 +170,7 @@ def list_page(w: Wizard, s: ListStep, state: dict):
 
 @bp.route("/<journey>/<step>/<index>", methods=["GET", "POST"])
 def item(journey, step, index):
-    if not (index == "new" or index.isdigit()):
+    if not (index == "new" or re.fullmatch(r"[0-9]{1,4}", index)):
         abort(404)
     w, s, state = open_step(journey, step, ListStep)
     answers = state["answers"]
@@ -277,6 +279,9 @@ def review(journey):
         return redirect(step_url(w, pending.name))
     declaration = (w.declaration(formdata=request.form if request.method == "POST" else None)
                    if w.declaration else None)
+    if request.method == "POST" and (invalid := w.first_invalid(answers)) is not None:
+        flash("Please check this answer again before finishing")
+        return redirect(step_url(w, invalid.name, change=True, check=1), 303)
     if request.method == "POST" and (declaration is None or declaration.validate()):
         if declaration is not None:
             answers["declaration"] = engine.form_answers(declaration)
@@ -383,15 +388,21 @@ def send(journey):
         abort(404)
     sub = submission(w)
     postman = current_app.extensions["postman"]
-    if postman.status(sub["reference"], "send") is None:
+    previous = postman.status(sub["reference"], "send")
+    if previous is not None and previous.status == "failed":
+        store().forget_failed(sub["reference"], "send")  # the member asked to try again
+        previous = None
+    if previous is None:
         files = attachments(w, sub["answers"])
         letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet_for(w, sub, files),
                                   copy_to_member=request.form.get("copy") == "yes")
-        outcome = postman.send(sub["reference"], "send", letter)
-        if outcome.status.startswith("already-"):
-            flash(f"This {w.outputs.item_name} was already sent: it was not sent again")
-    else:
-        flash(f"This {w.outputs.item_name} was already sent: it was not sent again")
+        previous = postman.send(sub["reference"], "send", letter)
+        if not previous.status.startswith("already-"):
+            previous = None  # this request sent it (or queued it): the page says how it went
+    if previous is not None:  # a replay, a double click or another tab
+        flash(f"This {w.outputs.item_name} is already queued to be sent: it was not queued again"
+              if previous.status == "queued" else
+              f"This {w.outputs.item_name} was already sent: it was not sent again")
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
 
 
