@@ -51,6 +51,20 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def validate(app):
+    """Validate a form on posted data: (ok, {field: first message}, form)."""
+    from werkzeug.datastructures import MultiDict
+
+    def run(form_class, data, answers=None):
+        with app.test_request_context():
+            form = form_class(formdata=MultiDict(data), meta={"csrf": False})
+            form.answers = answers or {}
+            ok = form.validate()
+            return ok, {name: errors[0] for name, errors in form.errors.items()}, form
+    return run
+
+
 # --- HTML helpers ------------------------------------------------------------------------------
 
 def parse(response) -> BeautifulSoup:

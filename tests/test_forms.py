@@ -2,24 +2,12 @@
 import datetime as dt
 
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from tests.conftest import EXPENSES, MEMBER
 from workflows import claim
 
 TODAY = dt.date.today()
 TOMORROW = TODAY + dt.timedelta(days=1)
-
-
-@pytest.fixture
-def validate(app):
-    def run(form_class, data, answers=None):
-        with app.test_request_context():
-            form = form_class(formdata=MultiDict(data), meta={"csrf": False})
-            form.answers = answers or {}
-            ok = form.validate()
-            return ok, {name: errors[0] for name, errors in form.errors.items()}, form
-    return run
 
 
 def with_(base, **changes):

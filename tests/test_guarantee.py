@@ -4,7 +4,6 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from werkzeug.datastructures import MultiDict
 
 from tests.conftest import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, Browserless, admission,
                             date_parts, fill_guarantee, jpeg_bytes, parse)
@@ -62,16 +61,6 @@ def test_short_notice_and_emergencies_get_phone_advice(kind, days, warned):
 def test_lead_time_is_plan_data():
     rules = PlanRules(gop_lead_time_days=30)
     assert G.notices(answers_for("planned", 20), today=TODAY, rules=rules)
-
-
-@pytest.fixture
-def validate(app):
-    def run(form_class, data):
-        with app.test_request_context():
-            form = form_class(formdata=MultiDict(data), meta={"csrf": False})
-            form.answers = {}
-            return form.validate(), {k: v[0] for k, v in form.errors.items()}, form
-    return run
 
 
 @pytest.mark.parametrize("changes, field, message", [
