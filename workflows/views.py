@@ -102,12 +102,11 @@ def notices_for(w: Wizard, answers: dict) -> list[str]:
     return w.notices(w.clean(answers)) if w.notices else []
 
 
-def page(template: str, w: Wizard, step, answers: dict, form=None, status=200, **context):
-    number, total = w.progress(step.name, answers)
-    html = render_template(template, wizard=w, step=step, form=form, answers=answers,
-                           progress=(number, total), back=back_url(w, step.name, answers),
-                           change=changing(), notices=notices_for(w, answers), **context)
-    return html, status
+def page(template: str, w: Wizard, step, answers: dict, form=None, **context):
+    return render_template(template, wizard=w, step=step, form=form, answers=answers,
+                           progress=w.progress(step.name, answers),
+                           back=back_url(w, step.name, answers), change=changing(),
+                           notices=notices_for(w, answers), **context)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -325,13 +324,21 @@ def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachme
     return found
 
 
-def packet_for(w: Wizard, sub: dict, files: list[Attachment]) -> bytes:
-    """The submission's PDF, rendered on first use and kept (encrypted) from then on."""
+def packet_for(w: Wizard, sub: dict) -> bytes:
+    """The submission's PDF, rendered on first use and kept (encrypted) from then on: only
+    that first render needs the uploads' bytes."""
     packet = store().packet(sub["reference"])
     if packet is None:
-        store().keep_packet(sub["reference"], w.outputs.packet(sub["answers"], sub["reference"], files))
+        rendered = w.outputs.packet(sub["answers"], sub["reference"], attachments(w, sub["answers"]))
+        store().keep_packet(sub["reference"], rendered)
         packet = store().packet(sub["reference"])
     return packet
+
+
+def email_files(w: Wizard, answers: dict) -> list[Attachment]:
+    """The uploads as the email needs them: with their bytes only when they travel as files
+    of their own (otherwise they are inside the packet, and the email only names them)."""
+    return attachments(w, answers, content=w.outputs.attach_uploads)
 
 
 @bp.get("/<journey>/done")
@@ -345,9 +352,7 @@ def done(journey):
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter) if letter else "", letter=letter, outcome=outcome,
                            papers=covers.PAPERS,
-                           outputs=w.outputs, notices=notices_for(w, answers),
-                           outbox_dir=current_app.config["OUTBOX_DIR"],
-                           mail_configured=bool(current_app.config["MAIL_SERVER"]))
+                           outputs=w.outputs, notices=notices_for(w, answers))
 
 
 @bp.get("/<journey>/done/<kind>")
@@ -355,8 +360,8 @@ def download(journey, kind):
     w = wizard_or_404(journey)
     sub = submission(w)
     answers, reference, outputs = sub["answers"], sub["reference"], w.outputs
-    files = attachments(w, answers)
     if kind in ("fax.pdf", "post.pdf") and outputs.sender:
+        files = attachments(w, answers)
         paper_packet = outputs.packet(answers, reference, files, for_paper=True)
         sender, subject = outputs.sender(answers), outputs.cover_subject(answers)
         if kind == "fax.pdf":
@@ -368,13 +373,13 @@ def download(journey, kind):
         name = outputs.filename(reference, "pdf", variant=kind.split(".")[0])
         return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    packet = packet_for(w, sub, files)
     if kind == "packet.pdf":
-        body, media_type, name = packet, "application/pdf", w.outputs.filename(sub["reference"], "pdf")
+        body, media_type, name = packet_for(w, sub), "application/pdf", outputs.filename(reference, "pdf")
     elif kind == "message.eml" and outputs.recipients:
-        letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet, copy_to_member=False)
-        body = eml_bytes(letter, sender=w.outputs.member_email(sub["answers"]))
-        media_type, name = "message/rfc822", w.outputs.filename(sub["reference"], "eml")
+        letter = outputs.letter(answers, reference, email_files(w, answers), packet_for(w, sub),
+                                copy_to_member=False)
+        body = eml_bytes(letter, sender=outputs.member_email(answers))
+        media_type, name = "message/rfc822", outputs.filename(reference, "eml")
     else:
         abort(404)
     return Response(body, mimetype=media_type,
@@ -393,9 +398,8 @@ def send(journey):
         store().forget_failed(sub["reference"], "send")  # the member asked to try again
         previous = None
     if previous is None:
-        files = attachments(w, sub["answers"])
-        letter = w.outputs.letter(sub["answers"], sub["reference"], files, packet_for(w, sub, files),
-                                  copy_to_member=request.form.get("copy") == "yes")
+        letter = w.outputs.letter(sub["answers"], sub["reference"], email_files(w, sub["answers"]),
+                                  packet_for(w, sub), copy_to_member=request.form.get("copy") == "yes")
         previous = postman.send(sub["reference"], "send", letter)
         if not previous.status.startswith("already-"):
             previous = None  # this request sent it (or queued it): the page says how it went
@@ -488,7 +492,7 @@ def install_filters(app):
                                  select_options=select_options)
 
 
-_options_cache: dict[tuple, tuple[list, dict]] = {}
+_options_cache: dict[tuple, tuple[list, list, dict]] = {}
 
 
 def select_options(field) -> Markup:
@@ -500,8 +504,9 @@ def select_options(field) -> Markup:
     cached = _options_cache.get(key)
     if cached is None:
         parts = [f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in choices]
-        cached = _options_cache[key] = (parts, {c.value: i for i, c in enumerate(choices)})
-    parts, index = cached
+        # The list is kept with its HTML so its choices stay alive and their ids stay theirs.
+        cached = _options_cache[key] = (list(choices), parts, {c.value: i for i, c in enumerate(choices)})
+    _, parts, index = cached
     chosen = index.get(field.data)
     if chosen is not None:
         parts = list(parts)
