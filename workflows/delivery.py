@@ -25,6 +25,7 @@ from urllib.parse import quote
 import flask_mail
 
 from .drafts import DraftStore
+from .fields import LINE_BREAKING
 
 
 class HeaderError(ValueError):
@@ -32,7 +33,7 @@ class HeaderError(ValueError):
 
 
 def check_header(value: str) -> str:
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+    if any(unicodedata.category(c) in LINE_BREAKING for c in value):
         raise HeaderError("line breaks and control characters are not allowed in mail headers")
     return value
 

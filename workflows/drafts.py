@@ -223,12 +223,14 @@ class DraftStore:
             blob = db.execute(select(Packet.data).where(Packet.reference == reference)).scalar()
         return self.open(blob, raw=True) if blob is not None else None
 
-    def keep_packet(self, reference: str, pdf: bytes) -> None:
+    def keep_packet(self, reference: str, pdf: bytes) -> bytes:
+        """Keep a submission's PDF; return the one kept (another request may have been first)."""
         try:
             with self.engine.begin() as db:
                 db.execute(insert(Packet).values(reference=reference, data=self.seal(pdf)))
+            return pdf
         except IntegrityError:
-            pass  # rendered at the same moment by another request: the first one stays
+            return self.packet(reference)  # rendered at the same moment elsewhere: the first stays
 
     # outbox -------------------------------------------------------------------------------
     def enqueue(self, reference: str, purpose: str, envelope: dict) -> int | None:

@@ -330,8 +330,7 @@ def packet_for(w: Wizard, sub: dict) -> bytes:
     packet = store().packet(sub["reference"])
     if packet is None:
         rendered = w.outputs.packet(sub["answers"], sub["reference"], attachments(w, sub["answers"]))
-        store().keep_packet(sub["reference"], rendered)
-        packet = store().packet(sub["reference"])
+        packet = store().keep_packet(sub["reference"], rendered)
     return packet
 
 
