@@ -9,12 +9,14 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import Babel
 from flask_mail import Mail
 from flask_wtf import CSRFProtect
 
-from workflows import journeys, plan, views
+from workflows import journeys, language, plan, views
 from workflows.delivery import Postman
 from workflows.drafts import DraftSessionInterface, DraftStore, load_keys
+from workflows.fields import current_language
 
 csrf = CSRFProtect()
 
@@ -98,8 +100,11 @@ def create_app(config: dict | None = None) -> Flask:
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
 
     csrf.init_app(app)
+    # Catalogues are compiled from translations/*/LC_MESSAGES/messages.po by ./dev.
+    Babel(app, locale_selector=language.select_locale)
     app.register_blueprint(views.bp)
-    app.jinja_env.globals.update(plan=plan.CIGNA, rules=plan.RULES, journeys=journeys.JOURNEYS)
+    app.jinja_env.globals.update(plan=plan.CIGNA, rules=plan.RULES, journeys=journeys.JOURNEYS,
+                                 languages=language.LANGUAGES, current_language=current_language)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     views.install_filters(app)

@@ -7,7 +7,7 @@ from workflows.engine import ListStep, Step, UploadStep, Wizard, when
 TOY = Wizard("toy", "Toy", steps=[
     Step("a", "A"),
     Step("b", "B", show_if=when("a", "more", "yes")),
-    ListStep("c", "C", item_noun="thing"),
+    ListStep("c", "C"),
     UploadStep("d", "D"),
     Step("e", "E", show_if=when("b", "deeper", "yes")),
 ])

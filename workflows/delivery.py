@@ -26,6 +26,7 @@ import flask_mail
 
 from .drafts import DraftStore
 from .fields import LINE_BREAKING
+from .plan import N_
 
 
 class HeaderError(ValueError):
@@ -170,7 +171,7 @@ class Postman:
                 try:
                     self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
                 except Exception as exc:  # one bad message must not stop the others
-                    self.store.record_attempt(row.id, "failed", f"sending failed ({type(exc).__name__})")
+                    self.store.record_attempt(row.id, "failed", f"{N_('sending failed')} ({type(exc).__name__})")
                 done += 1
         return done
 
@@ -200,22 +201,20 @@ class Postman:
                 conn.host.sendmail(envelope["from"], envelope["to"], data)
         except smtplib.SMTPResponseException as exc:
             if 400 <= exc.smtp_code < 500 and attempts + 1 < self.max_attempts:
-                self.store.record_attempt(row_id, "queued", f"the mail server asked us to try "
-                                          f"again later ({exc.smtp_code})", _backoff(attempts))
+                self.store.record_attempt(row_id, "queued", f"{N_('the mail server asked us to try again later')} ({exc.smtp_code})", _backoff(attempts))
             else:
-                self.store.record_attempt(row_id, "failed", f"the mail server refused the message "
-                                          f"({exc.smtp_code})")
+                self.store.record_attempt(row_id, "failed", f"{N_('the mail server refused the message')} ({exc.smtp_code})")
         except smtplib.SMTPRecipientsRefused:
-            self.store.record_attempt(row_id, "failed", "the mail server refused the recipients")
+            self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
         except ssl.SSLCertVerificationError:
-            self.store.record_attempt(row_id, "failed", "the mail server's certificate could not "
-                                      "be verified, so nothing was sent")
+            self.store.record_attempt(row_id, "failed", N_("the mail server's certificate could not be "
+                                         "verified, so nothing was sent"))
         except UnicodeError:
-            self.store.record_attempt(row_id, "failed", "an address could not be sent over SMTP")
+            self.store.record_attempt(row_id, "failed", N_("an address could not be sent over SMTP"))
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
             timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
-            reason = ("the mail server did not answer in time" if timed_out
-                      else "the mail server could not be reached")
+            reason = (N_("the mail server did not answer in time") if timed_out
+                      else N_("the mail server could not be reached"))
             status = "queued" if attempts + 1 < self.max_attempts else "failed"
             self.store.record_attempt(row_id, status, reason, _backoff(attempts))
         else:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
+from babel.dates import format_date as babel_date
+from babel.numbers import format_decimal
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l, ngettext
 from wtforms import BooleanField, Field, RadioField, SelectField
 
 from .fields import AmountField, DateInputField
@@ -82,12 +85,30 @@ class Step:
                 for f in visible_fields(form) if stored.get(f.name) not in (None, "")]
 
 
+@dataclass(frozen=True)
+class ListTexts:
+    """What a list page says about its items, as whole sentences so that each language can
+    phrase them (genders, plurals); %(n)d is the item's number, %(max)d the limit."""
+
+    item: Any = _l("Item %(n)d")
+    add_first: Any = _l("Add an item")
+    add_another: Any = _l("Add another item")
+    change: Any = _l("Change item %(n)d")
+    save: Any = _l("Save item")
+    added: Callable[[int], str] = lambda n: ngettext("you have added %(num)d item",
+                                                     "you have added %(num)d items", n)
+    at_least: Any = _l("Add at least one item")
+    too_many: Any = _l("You can add up to %(max)d items")
+    removed: Any = _l("Item %(n)d removed")
+    add_or_remove: Any = _l("Add or remove items")
+
+
 @dataclass
 class ListStep(Step):
     """GOV.UK "add another": a list of items, each entered with `form`."""
 
     kind: str = "list"
-    item_noun: str = "item"
+    texts: ListTexts = ListTexts()
     min_items: int = 1
     max_items: int = 50
     describe: Callable[[dict], str] = lambda item: ""
@@ -115,7 +136,7 @@ class ListStep(Step):
         return form
 
     def rows(self, answers: Answers) -> list[Row]:
-        return [Row(f"{self.item_noun.capitalize()} {i + 1}", self.describe(item), self.name, f"/{i}")
+        return [Row(str(self.texts.item) % {"n": i + 1}, self.describe(item), self.name, f"/{i}")
                 for i, item in enumerate(self.items(answers))]
 
 
@@ -137,7 +158,9 @@ class UploadStep(Step):
         return bool(stored.get("done")) and len(stored.get("files") or []) >= self.min_files
 
     def rows(self, answers: Answers) -> list[Row]:
-        return [Row(f["kind_label"], f["name"], self.name) for f in self.files(answers)]
+        # Kind labels are stored in English (documents print them as stored) and
+        # translated for pages here.
+        return [Row(_(f["kind_label"]), f["name"], self.name) for f in self.files(answers)]
 
     def is_valid(self, answers: Answers) -> bool:
         return True  # files were checked on the way in
@@ -256,13 +279,25 @@ def form_answers(form) -> dict:
 
 
 def format_date(value) -> str:
+    """"3 April 1970" in English (pages and every document for Cigna); the page language's
+    long form otherwise ("3 avril 1970", "3 de abril de 1970")."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{value.day} {value:%B %Y}"
+    return babel_date(value, "long", locale=locale)
+
+
+def format_amount(amount) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{Decimal(amount):,.2f}"
+    return format_decimal(Decimal(amount), "#,##0.00", locale=locale)
 
 
 def format_money(amount, currency: str) -> str:
-    return f"{currency} {Decimal(amount):,.2f}" if currency else f"{Decimal(amount):,.2f}"
+    return f"{currency} {format_amount(amount)}" if currency else format_amount(amount)
 
 
 def display(f: Field, value) -> str:
@@ -272,9 +307,9 @@ def display(f: Field, value) -> str:
     if isinstance(f, DateInputField):
         return format_date(value)
     if isinstance(f, AmountField):
-        return f"{Decimal(value):,.2f}"
+        return format_amount(value)
     if isinstance(f, BooleanField):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(f, (RadioField, SelectField)):
         return choice_label(f, value)
     return str(value)

@@ -14,6 +14,8 @@ import phonenumbers
 import pycountry
 from babel.numbers import get_currency_name, get_currency_precision, get_territory_currencies
 from email_validator import EmailNotValidError, validate_email
+from babel import Locale
+from flask_babel import LazyString, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from schwifty import BIC, IBAN
 from schwifty import registry as iban_registry
@@ -62,12 +64,13 @@ LINE_BREAKING = ("Cc", "Zl", "Zp")  # control characters, and U+2028/U+2029 sepa
 def single_line(form, field):
     """Refuse control characters and line separators: these values can reach mail headers."""
     if field.data and any(unicodedata.category(c) in LINE_BREAKING for c in field.data):
-        raise ValidationError(f"{field.label.text} must be on one line")
+        raise ValidationError(_("%(label)s must be on one line", label=field.label.text))
 
 
 def multi_line(form, field):
     if field.data and any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data):
-        raise ValidationError(f"{field.label.text} contains characters that cannot be printed")
+        raise ValidationError(_("%(label)s contains characters that cannot be printed",
+                                label=field.label.text))
 
 
 def required(message):
@@ -81,7 +84,8 @@ def required(message):
 def max_length(limit):
     def check(form, field):
         if field.data and len(field.data) > limit:
-            raise ValidationError(f"{field.label.text} must be {limit} characters or fewer")
+            raise ValidationError(_("%(label)s must be %(limit)d characters or fewer",
+                                label=field.label.text, limit=limit))
     return check
 
 
@@ -93,25 +97,28 @@ def TextField(label, message, limit=200, hint="", optional=False, checks=(), **k
 
 # The fields several journeys ask for, with their checks and autocomplete hints.
 
-def NameField(label="Your full name", message="Enter your full name", autocomplete="name", **kw):
+def NameField(label=_l("Your full name"), message=_l("Enter your full name"), autocomplete="name", **kw):
     return TextField(label, message, limit=100,
                      render_kw={"autocomplete": autocomplete, "spellcheck": "false"}, **kw)
 
 
-def EmailField(label="Email address", message="Enter your email address", hint="", optional=False):
+def EmailField(label=_l("Email address"), message=_l("Enter your email address"), hint="",
+               optional=False):
     return TextField(label, message, limit=254, hint=hint, optional=optional, checks=[email_address],
                      render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
 
 
-def PhoneField(label="Phone number", message="Enter your phone number", region_field=None,
-               hint="With the country code, like +32 3 555 01 23.", optional=False, autocomplete="tel"):
+def PhoneField(label=_l("Phone number"), message=_l("Enter your phone number"), region_field=None,
+               hint=_l("With the country code, like +32 3 555 01 23."), optional=False,
+               autocomplete="tel"):
     return TextField(label, message, limit=30, hint=hint, optional=optional,
                      checks=[phone_number(region_field)],
                      render_kw={"type": "tel", "autocomplete": autocomplete, "class": "w-20"})
 
 
-def ReferenceField(label="Personal reference number", message="Enter your personal reference number",
-                   hint="It is on your Cigna membership card."):
+def ReferenceField(label=_l("Personal reference number"),
+                   message=_l("Enter your personal reference number"),
+                   hint=_l("It is on your Cigna membership card.")):
     return TextField(label, message, limit=30, hint=hint, checks=[reference_number],
                      render_kw={"autocomplete": "off", "spellcheck": "false", "class": "w-20"})
 
@@ -122,6 +129,17 @@ def ParagraphField(label, message, limit=2000, hint="", optional=False, **kw):
 
 
 # --- dates ----------------------------------------------------------------------------------
+
+# Whole sentences per combination of missing boxes, so each language can phrase them.
+MISSING_PARTS = {
+    ("day",): _l("%(label)s must include a day"),
+    ("month",): _l("%(label)s must include a month"),
+    ("year",): _l("%(label)s must include a year"),
+    ("day", "month"): _l("%(label)s must include a day and month"),
+    ("day", "year"): _l("%(label)s must include a day and year"),
+    ("month", "year"): _l("%(label)s must include a month and year"),
+}
+
 
 class DateInputField(Field):
     """GOV.UK date input: three boxes (day, month, year) in one fieldset.
@@ -164,23 +182,25 @@ class DateInputField(Field):
         if len(missing) == 3:
             return  # empty: the field's `required` validator has the message, if any
         if missing:
-            raise StopValidation(f"{label} must include a {' and '.join(missing)}")
+            raise StopValidation(MISSING_PARTS[tuple(missing)] % {"label": label})
         if not all(re.fullmatch(r"[0-9]+", v) for v in self.parts.values()):
-            raise StopValidation(f"{label} must be a real date, in numbers, like 27 3 1980")
+            raise StopValidation(_("%(label)s must be a real date, in numbers, like 27 3 1980",
+                                   label=label))
         day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
         if len(self.parts["year"]) != 4:
-            raise StopValidation(f"{label} must include a year with 4 numbers, like 1980")
+            raise StopValidation(_("%(label)s must include a year with 4 numbers, like 1980",
+                                   label=label))
         try:
             value = dt.date(year, month, day)
         except ValueError:
-            raise StopValidation(f"{label} must be a real date") from None
+            raise StopValidation(_("%(label)s must be a real date", label=label)) from None
         today = dt.date.today()
         if value.year < self.min_year:
-            raise StopValidation(f"{label} must be after {self.min_year}")
+            raise StopValidation(_("%(label)s must be after %(year)d", label=label, year=self.min_year))
         if self.past_only and value >= today:
-            raise StopValidation(f"{label} must be in the past")
+            raise StopValidation(_("%(label)s must be in the past", label=label))
         if not self.future_ok and value > today:
-            raise StopValidation(f"{label} must be today or in the past")
+            raise StopValidation(_("%(label)s must be today or in the past", label=label))
         self.data = value
 
     def _value(self):
@@ -220,26 +240,27 @@ def parse_amount(text: str) -> Decimal:
 class AmountField(StringField):
     """Money amount as a Decimal; the currency's minor units are checked by the form."""
 
-    def __init__(self, label=None, validators=None, optional=False, **kwargs):
+    def __init__(self, label=None, validators=None, optional=False, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.optional = optional
+        self.message = message  # when empty and required
 
     def pre_validate(self, form):
         label = self.label.text
         if not self.data:
             if self.optional:
                 raise StopValidation()
-            raise StopValidation(f"Enter the {label.lower()}")
+            raise StopValidation(self.message or _("Enter the amount"))
         if self.data.lstrip().startswith("-"):
-            raise StopValidation(f"{label} must be more than 0")
+            raise StopValidation(_("%(label)s must be more than 0", label=label))
         try:
             amount = parse_amount(self.data)
         except (ValueError, InvalidOperation):
-            raise StopValidation(f"{label} must be a number, like 120.50") from None
+            raise StopValidation(_("%(label)s must be a number, like 120.50", label=label)) from None
         if amount <= 0:
-            raise StopValidation(f"{label} must be more than 0")
+            raise StopValidation(_("%(label)s must be more than 0", label=label))
         if amount > MAX_AMOUNT:
-            raise StopValidation(f"{label} must be less than 10,000,000")
+            raise StopValidation(_("%(label)s must be less than 10,000,000", label=label))
         self.amount = amount
 
 
@@ -247,22 +268,39 @@ def check_minor_units(amount: Decimal, currency: str, label: str):
     places = get_currency_precision(currency)
     if -amount.as_tuple().exponent > places:
         if places == 0:
-            raise ValidationError(f"{label} in {currency} must be a whole number")
-        raise ValidationError(f"{label} in {currency} can have at most {places} decimal places")
+            raise ValidationError(_("%(label)s in %(currency)s must be a whole number",
+                                    label=label, currency=currency))
+        raise ValidationError(_("%(label)s in %(currency)s can have at most %(places)d decimal places",
+                                label=label, currency=currency, places=places))
 
 
 # --- countries, currencies ------------------------------------------------------------------
 
+def current_language() -> str:
+    """The page's language; "en" outside a request and while rendering for Cigna."""
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
 @lru_cache(maxsize=1)
 def country_choices() -> list[SelectChoice]:
+    # Labels are lazy: the member's language on pages, English in documents for Cigna.
     countries = sorted(pycountry.countries, key=lambda c: getattr(c, "common_name", c.name))
-    return [SelectChoice("", "Choose a country")] + [
-        SelectChoice(c.alpha_2, getattr(c, "common_name", c.name)) for c in countries
+    return [SelectChoice("", _l("Choose a country"))] + [
+        SelectChoice(c.alpha_2, LazyString(country_name, c.alpha_2)) for c in countries
     ]
 
 
-@lru_cache(maxsize=None)
 def country_name(code: str) -> str:
+    return _country_name(code, current_language())
+
+
+@lru_cache(maxsize=None)
+def _country_name(code: str, language: str) -> str:
+    if language != "en":
+        name = Locale.parse(language).territories.get(code)
+        if name:
+            return name
     c = pycountry.countries.get(alpha_2=code)
     return getattr(c, "common_name", c.name) if c else code
 
@@ -273,10 +311,19 @@ def currency_choices() -> list[SelectChoice]:
     # testing) are left out. Names come from CLDR (Babel): "South Korean Won", not "Won".
     skip = {"XAU", "XAG", "XPD", "XPT", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD", "XDR",
             "XSU", "XUA", "XAD", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"}
-    return [SelectChoice("", "Choose a currency")] + [
-        SelectChoice(c.alpha_3, f"{c.alpha_3} – {get_currency_name(c.alpha_3, locale='en')}")
+    return [SelectChoice("", _l("Choose a currency"))] + [
+        SelectChoice(c.alpha_3, LazyString(currency_label, c.alpha_3))
         for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3) if c.alpha_3 not in skip
     ]
+
+
+def currency_label(code: str) -> str:
+    return _currency_label(code, current_language())
+
+
+@lru_cache(maxsize=None)
+def _currency_label(code: str, language: str) -> str:
+    return f"{code} – {get_currency_name(code, locale=language)}"
 
 
 def currency_for_country(code: str | None) -> str | None:
@@ -301,7 +348,7 @@ class _OneOf:
             if self.message:
                 raise StopValidation(self.message)
         elif self.data not in offered:
-            raise StopValidation(self.message or f"Select a {self.label.text.lower()} from the list")
+            raise StopValidation(self.message or _("Select an option from the list"))
 
 
 class ChoiceSelectField(_OneOf, SelectField):
@@ -327,8 +374,8 @@ def CurrencyField(label, message="", hint="", **kw):
 def reference_number(form, field):
     """Personal reference numbers: letters and digits with common separators only."""
     if field.data and not all(c.isalnum() or c in " -/." for c in field.data):
-        raise ValidationError(f"{field.label.text} must only include letters, numbers, "
-                              "spaces, hyphens, full stops and slashes")
+        raise ValidationError(_("%(label)s must only include letters, numbers, spaces, hyphens, "
+                                "full stops and slashes", label=field.label.text))
 
 
 # --- contact details ------------------------------------------------------------------------
@@ -337,7 +384,7 @@ def email_address(form, field):
     if not field.data:
         return
     if any(unicodedata.category(c) in LINE_BREAKING for c in field.data):
-        raise ValidationError("Enter an email address in the correct format, like name@example.com")
+        raise ValidationError(_("Enter an email address in the correct format, like name@example.com"))
     try:
         # ASCII addresses only: mail servers without SMTPUTF8 refuse the others, and a
         # member's address goes into the envelope when they ask for a copy.
@@ -345,7 +392,7 @@ def email_address(form, field):
                                     allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise ValidationError(
-            "Enter an email address in the correct format, like name@example.com") from None
+            _("Enter an email address in the correct format, like name@example.com")) from None
 
 
 def phone_number(region_field: str | None = None):
@@ -360,7 +407,7 @@ def phone_number(region_field: str | None = None):
             number = None
         if number is None or not phonenumbers.is_possible_number(number):
             raise ValidationError(
-                "Enter a phone number with its country code, like +32 3 555 01 23")
+                _("Enter a phone number with its country code, like +32 3 555 01 23"))
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return check
 
@@ -382,14 +429,15 @@ def normalise_iban(text: str, expected_country: str | None = None) -> str:
     except SchwiftyException as exc:
         name = type(exc).__name__
         if name == "InvalidChecksumDigits":
-            raise ValidationError("IBAN is not valid: check it for a mistyped character") from None
+            raise ValidationError(_("IBAN is not valid: check it for a mistyped character")) from None
         if name == "InvalidLength":
-            raise ValidationError("IBAN has the wrong number of characters for its country") from None
-        raise ValidationError("Enter an IBAN in the correct format, like BE71 0961 2345 6769") from None
+            raise ValidationError(_("IBAN has the wrong number of characters for its country")) from None
+        raise ValidationError(_("Enter an IBAN in the correct format, like BE71 0961 2345 6769")) from None
     if expected_country and value.country_code != expected_country:
-        raise ValidationError(
-            f"This IBAN is for another country ({value.country_code}) than the bank's "
-            f"({expected_country}): check the IBAN or change the bank's country")
+        raise ValidationError(_(
+            "This IBAN is for another country (%(iban_country)s) than the bank's (%(bank_country)s): "
+            "check the IBAN or change the bank's country",
+            iban_country=value.country_code, bank_country=expected_country))
     return value.formatted
 
 
@@ -400,4 +448,4 @@ def bic(form, field):
         field.data = str(BIC(field.data.replace(" ", "")))
     except SchwiftyException:
         raise ValidationError(
-            "Enter a BIC (SWIFT code) of 8 or 11 letters and numbers, like GEBABEBB") from None
+            _("Enter a BIC (SWIFT code) of 8 or 11 letters and numbers, like GEBABEBB")) from None

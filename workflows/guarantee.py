@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
@@ -13,13 +14,13 @@ from .engine import Answers, Step, UploadStep, Wizard, answer, choice_label, for
 from .fields import AmountField, DateInputField, Form
 from .covers import Sender
 from .outputs import Outputs
-from .plan import CIGNA, RULES
+from .plan import CIGNA, RULES, N_
 
 RELATIONSHIPS = [
-    SelectChoice("self", "The member"),
-    SelectChoice("spouse", "Spouse or partner"),
-    SelectChoice("child", "Child"),
-    SelectChoice("other", "Other covered dependant"),
+    SelectChoice("self", _l("The member")),
+    SelectChoice("spouse", _l("Spouse or partner")),
+    SelectChoice("child", _l("Child")),
+    SelectChoice("other", _l("Other covered dependant")),
 ]
 
 
@@ -38,16 +39,16 @@ def admission_date_problem(kind: str, date: dt.date, today: dt.date, rules=RULES
     """Why an admission date cannot be accepted, or None."""
     if date >= today:
         if (date - today).days > 365:
-            return "Admission date must be within the next 12 months"
+            return _("Admission date must be within the next 12 months")
         return None
     if kind != "emergency":
-        return ("Admission date must be today or in the future for a planned admission. "
-                "If the patient has already been admitted in an emergency, select Emergency")
+        return _("Admission date must be today or in the future for a planned admission. "
+                 "If the patient has already been admitted in an emergency, select Emergency")
     if (today - date).days > rules.emergency_notification_days:
-        return (f"Cigna must be told of an emergency admission within "
-                f"{rules.emergency_notification_days} days. This admission was "
-                f"{(today - date).days} days ago: phone Cigna instead, using the numbers on the "
-                f"Contact page")
+        return _("Cigna must be told of an emergency admission within %(limit)d days. This "
+                 "admission was %(days)d days ago: phone Cigna instead, using the numbers on "
+                 "the Contact page", limit=rules.emergency_notification_days,
+                 days=(today - date).days)
     return None
 
 
@@ -63,65 +64,69 @@ def notices(answers: Answers, today: dt.date | None = None, rules=RULES) -> list
     confirmation."""
     today = today or dt.date.today()
     if is_emergency(answers) and admission_date(answers):
-        return ["This is an emergency admission: as well as emailing the request, phone Cigna "
-                "on one of the numbers below."]
+        return [_("This is an emergency admission: as well as emailing the request, phone "
+                  "Cigna on one of the numbers below.")]
     if short_notice(answers, today, rules):
         days = (admission_date(answers) - today).days
-        return [f"The admission is in {days} day{'s' if days != 1 else ''}: Cigna asks for "
-                f"about {rules.gop_lead_time_days} days' notice before a planned admission. "
-                f"As well as emailing the request, phone Cigna on one of the numbers below."]
+        return [ngettext("The admission is in %(num)d day: Cigna asks for about %(lead)d days' "
+                         "notice before a planned admission. As well as emailing the request, "
+                         "phone Cigna on one of the numbers below.",
+                         "The admission is in %(num)d days: Cigna asks for about %(lead)d days' "
+                         "notice before a planned admission. As well as emailing the request, "
+                         "phone Cigna on one of the numbers below.",
+                         days, lead=rules.gop_lead_time_days)]
     return []
 
 
 # --- forms ------------------------------------------------------------------------------------
 
 class WriterForm(Form):
-    role = Radios("Who is writing this request?", "Select who is writing this request", [
-        SelectChoice("member", "The member"),
-        SelectChoice("family", "A family member"),
-        SelectChoice("hospital", "Hospital staff, on the member's behalf"),
+    role = Radios(_l("Who is writing this request?"), _l("Select who is writing this request"), [
+        SelectChoice("member", _l("The member")),
+        SelectChoice("family", _l("A family member")),
+        SelectChoice("hospital", _l("Hospital staff, on the member's behalf")),
     ])
     name = F.NameField()
-    email = F.EmailField("Your email address", hint="Cigna replies here.")
-    phone = F.PhoneField("Your phone number")
+    email = F.EmailField(_l("Your email address"), hint=_l("Cigna replies here."))
+    phone = F.PhoneField(_l("Your phone number"))
 
 
 class PatientForm(Form):
-    member_name = F.NameField("Member's full name", "Enter the member's full name", autocomplete="off")
-    reference = F.ReferenceField("Member's personal reference number",
-                                 "Enter the member's personal reference number",
-                                 hint="It is on the Cigna membership card.")
-    patient_name = F.NameField("Patient's full name", "Enter the patient's full name", autocomplete="off")
-    patient_dob = DateInputField("Patient's date of birth",
-                                 [F.required("Enter the patient's date of birth")],
-                                 description="For example, 27 3 2012")
-    relationship = Radios("Patient's relationship to the member",
-                          "Select the patient's relationship to the member", RELATIONSHIPS)
+    member_name = F.NameField(_l("Member's full name"), _l("Enter the member's full name"), autocomplete="off")
+    reference = F.ReferenceField(_l("Member's personal reference number"),
+                                 _l("Enter the member's personal reference number"),
+                                 hint=_l("It is on the Cigna membership card."))
+    patient_name = F.NameField(_l("Patient's full name"), _l("Enter the patient's full name"), autocomplete="off")
+    patient_dob = DateInputField(_l("Patient's date of birth"),
+                                 [F.required(_l("Enter the patient's date of birth"))],
+                                 description=_l("For example, 27 3 2012"))
+    relationship = Radios(_l("Patient's relationship to the member"),
+                          _l("Select the patient's relationship to the member"), RELATIONSHIPS)
 
 
 class AdmissionForm(Form):
-    kind = Radios("Is the admission planned or an emergency?",
-                  "Select planned or emergency", [
-                      SelectChoice("planned", "Planned"),
-                      SelectChoice("emergency", "Emergency"),
+    kind = Radios(_l("Is the admission planned or an emergency?"),
+                  _l("Select planned or emergency"), [
+                      SelectChoice("planned", _l("Planned")),
+                      SelectChoice("emergency", _l("Emergency")),
                   ])
-    date = DateInputField("Admission date", [F.required("Enter the admission date")],
-                          future_ok=True, description="For example, 12 12 2026")
-    time = F.TextField("Admission time", "", limit=5, optional=True,
-                       hint="For an emergency admission: the time, like 14:30.",
+    date = DateInputField(_l("Admission date"), [F.required(_l("Enter the admission date"))],
+                          future_ok=True, description=_l("For example, 12 12 2026"))
+    time = F.TextField(_l("Admission time"), "", limit=5, optional=True,
+                       hint=_l("For an emergency admission: the time, like 14:30."),
                        render_kw={"class": "w-4", "inputmode": "numeric", "spellcheck": "false"})
-    care = Radios("Type of stay", "Select inpatient or day case", [
-        SelectChoice("inpatient", "Inpatient (staying at least one night)"),
-        SelectChoice("day", "Day case (no overnight stay)"),
+    care = Radios(_l("Type of stay"), _l("Select inpatient or day case"), [
+        SelectChoice("inpatient", _l("Inpatient (staying at least one night)")),
+        SelectChoice("day", _l("Day case (no overnight stay)")),
     ])
-    nights = F.TextField("Expected length of stay, in nights", "", limit=3, optional=True,
-                         hint="For an inpatient stay.",
+    nights = F.TextField(_l("Expected length of stay, in nights"), "", limit=3, optional=True,
+                         hint=_l("For an inpatient stay."),
                          render_kw={"class": "w-4", "inputmode": "numeric"})
-    room = Radios("Room type", "Select the room type, or not known", [
-        SelectChoice("private", "Private room"),
-        SelectChoice("semi", "Semi-private room"),
-        SelectChoice("ward", "Ward"),
-        SelectChoice("unknown", "Not known yet"),
+    room = Radios(_l("Room type"), _l("Select the room type, or not known"), [
+        SelectChoice("private", _l("Private room")),
+        SelectChoice("semi", _l("Semi-private room")),
+        SelectChoice("ward", _l("Ward")),
+        SelectChoice("unknown", _l("Not known yet")),
     ])
 
     def validate(self, extra_validators=None):
@@ -132,20 +137,20 @@ class AdmissionForm(Form):
                 self.date.errors = [problem]
                 ok = False
         if self.kind.data == "emergency" and not self.time.data:
-            self.time.errors = ["Enter the time of the emergency admission, like 14:30"]
+            self.time.errors = [_("Enter the time of the emergency admission, like 14:30")]
             ok = False
         if self.time.data and not re.fullmatch(r"([01]?\d|2[0-3])[:.h]?[0-5]\d", self.time.data):
-            self.time.errors = ["Enter the admission time as hours and minutes, like 14:30"]
+            self.time.errors = [_("Enter the admission time as hours and minutes, like 14:30")]
             ok = False
         elif self.time.data:
             digits = re.sub(r"\D", "", self.time.data).zfill(4)
             self.time.data = f"{digits[:2]}:{digits[2:]}"
         if self.care.data == "inpatient":
             if not self.nights.data:
-                self.nights.errors = ["Enter the expected length of stay in nights"]
+                self.nights.errors = [_("Enter the expected length of stay in nights")]
                 ok = False
             elif not re.fullmatch(r"[0-9]{1,3}", self.nights.data) or not 1 <= int(self.nights.data) <= 365:
-                self.nights.errors = ["Length of stay must be a number of nights from 1 to 365"]
+                self.nights.errors = [_("Length of stay must be a number of nights from 1 to 365")]
                 ok = False
         elif self.care.data == "day":
             self.nights.data = ""
@@ -153,53 +158,53 @@ class AdmissionForm(Form):
 
 
 class HospitalForm(Form):
-    name = F.TextField("Name of the hospital", "Enter the name of the hospital", limit=150)
-    address = F.ParagraphField("Address of the hospital", "Enter the address of the hospital",
+    name = F.TextField(_l("Name of the hospital"), _l("Enter the name of the hospital"), limit=150)
+    address = F.ParagraphField(_l("Address of the hospital"), _l("Enter the address of the hospital"),
                                limit=400, render_kw={"rows": 3})
-    country = F.CountryField("Country of the hospital", "Select the country of the hospital")
-    contact_name = F.TextField("Admissions contact's name", "Enter the name of the admissions contact",
-                               limit=100, hint="The person or office at the hospital dealing with the admission.")
-    contact_phone = F.PhoneField("Admissions contact's phone", "Enter the admissions contact's phone number",
+    country = F.CountryField(_l("Country of the hospital"), _l("Select the country of the hospital"))
+    contact_name = F.TextField(_l("Admissions contact's name"), _l("Enter the name of the admissions contact"),
+                               limit=100, hint=_l("The person or office at the hospital dealing with the admission."))
+    contact_phone = F.PhoneField(_l("Admissions contact's phone"), _l("Enter the admissions contact's phone number"),
                                  region_field="country", hint="", autocomplete="off")
-    contact_email = F.EmailField("Admissions contact's email", "Enter the admissions contact's email address")
-    contact_fax = F.PhoneField("Admissions contact's fax (optional)", "", region_field="country",
-                               hint="If the hospital has one.", optional=True, autocomplete="off")
-    doctor_name = F.TextField("Treating doctor's name", "Enter the treating doctor's name", limit=100)
-    doctor_specialty = F.TextField("Treating doctor's specialty", "Enter the treating doctor's specialty",
-                                   limit=100, hint="For example: orthopaedic surgery, cardiology.")
+    contact_email = F.EmailField(_l("Admissions contact's email"), _l("Enter the admissions contact's email address"))
+    contact_fax = F.PhoneField(_l("Admissions contact's fax (optional)"), "", region_field="country",
+                               hint=_l("If the hospital has one."), optional=True, autocomplete="off")
+    doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100)
+    doctor_specialty = F.TextField(_l("Treating doctor's specialty"), _l("Enter the treating doctor's specialty"),
+                                   limit=100, hint=_l("For example: orthopaedic surgery, cardiology."))
 
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
 
 class MedicalForm(Form):
-    reason = F.ParagraphField("Reason for admission or diagnosis",
-                              "Enter the reason for admission or the diagnosis", limit=1000,
+    reason = F.ParagraphField(_l("Reason for admission or diagnosis"),
+                              _l("Enter the reason for admission or the diagnosis"), limit=1000,
                               render_kw={"rows": 3})
-    procedure = F.ParagraphField("Planned procedure or treatment",
-                                 "Enter the planned procedure or treatment", limit=1000,
+    procedure = F.ParagraphField(_l("Planned procedure or treatment"),
+                                 _l("Enter the planned procedure or treatment"), limit=1000,
                                  render_kw={"rows": 3})
-    icd10 = F.TextField("ICD-10 code, if known", "", limit=8, optional=True,
-                        hint="From the doctor's letter, like S72.0 or K35.8.",
+    icd10 = F.TextField(_l("ICD-10 code, if known"), "", limit=8, optional=True,
+                        hint=_l("From the doctor's letter, like S72.0 or K35.8."),
                         render_kw={"class": "w-10", "spellcheck": "false"})
-    cost = AmountField("Estimated cost, if known", optional=True,
-                       description="From the hospital's estimate.",
+    cost = AmountField(_l("Estimated cost, if known"), optional=True,
+                       description=_l("From the hospital's estimate."),
                        render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"})
-    currency = F.CurrencyField("Currency of the estimate")
+    currency = F.CurrencyField(_l("Currency of the estimate"))
 
     def validate_currency(self, field):
         if self.cost.data and not field.data:
-            raise ValidationError("Select the currency of the estimate")
+            raise ValidationError(_l("Select the currency of the estimate"))
         amount = getattr(self.cost, "amount", None)
         if amount is not None and field.data:
-            F.check_minor_units(amount, field.data, "Estimated cost")
+            F.check_minor_units(amount, field.data, _("Estimated cost"))
 
     def validate_icd10(self, field):
         if field.data:
             field.data = field.data.upper().replace(" ", "")
             if not ICD10.match(field.data):
-                raise ValidationError("Enter the ICD-10 code as a letter and 2 numbers, then any "
-                                      "further characters after a full stop, like S72.0")
+                raise ValidationError(_l("Enter the ICD-10 code as a letter and 2 numbers, then any "
+                                      "further characters after a full stop, like S72.0"))
 
 
 # --- derived facts and outputs ------------------------------------------------------------------
@@ -272,23 +277,24 @@ def request_context(answers: Answers, reference: str, attachments: list) -> dict
 
 GUARANTEE = Wizard(
     slug="guarantee",
-    title="Hospital guarantee of payment",
+    title=_l("Hospital guarantee of payment"),
     reference_prefix="GOP",
-    start_hint=(f"Ask {CIGNA.name} to guarantee payment of a hospital stay. The member, a family "
-                f"member or hospital staff can fill this in. It takes a few minutes."),
+    start_hint=_l("Ask %(administrator)s to guarantee payment of a hospital stay. The member, a "
+                  "family member or hospital staff can fill this in. It takes a few minutes.",
+                  administrator=CIGNA.name),
     notices=notices,
     steps=[
-        Step("writer", "About you", WriterForm),
-        Step("patient", "Member and patient", PatientForm),
-        Step("admission", "The admission", AdmissionForm),
-        Step("hospital", "The hospital", HospitalForm),
-        Step("medical", "Medical details", MedicalForm,
+        Step("writer", _l("About you"), WriterForm),
+        Step("patient", _l("Member and patient"), PatientForm),
+        Step("admission", _l("The admission"), AdmissionForm),
+        Step("hospital", _l("The hospital"), HospitalForm),
+        Step("medical", _l("Medical details"), MedicalForm,
              defaults=lambda a: {"currency": F.currency_for_country(answer("hospital", "country")(a))}),
-        UploadStep("attachments", "Attachments", min_files=0, noun="document",
-                   kinds=(("doctor-letter", "Doctor's letter"), ("estimate", "Hospital cost estimate"),
-                          ("other", "Other document")),
-                   hint="Optional: the doctor's letter and the hospital's cost estimate help Cigna "
-                        "decide quickly. PDF, JPG or PNG, up to 10 MB each."),
+        UploadStep("attachments", _l("Attachments"), min_files=0, noun="document",
+                   kinds=(("doctor-letter", N_("Doctor's letter")), ("estimate", N_("Hospital cost estimate")),
+                          ("other", N_("Other document"))),
+                   hint=_l("Optional: the doctor's letter and the hospital's cost estimate help Cigna "
+                        "decide quickly. PDF, JPG or PNG, up to 10 MB each.")),
     ],
     outputs=Outputs(
         packet_template="pdf/guarantee_request.html",
@@ -302,11 +308,12 @@ GUARANTEE = Wizard(
         reply_to=reply_to,
         upload_step="attachments",
         attach_uploads=True,
-        document_name="guarantee of payment request",
-        item_name="request",
-        next_steps=(f"{CIGNA.name} answers the request by email to the addresses given, and "
-                    f"normally sends the guarantee to the hospital. Keep the request reference."),
-        another_hint="Your own details are kept for the next request.",
+        document_name=_l("guarantee of payment request"),
+        item_name=_l("request"),
+        next_steps=_l("%(administrator)s answers the request by email to the addresses given, "
+                      "and normally sends the guarantee to the hospital. Keep the request "
+                      "reference.", administrator=CIGNA.name),
+        another_hint=_l("Your own details are kept for the next request."),
         sender=lambda a: Sender(a["writer"]["name"], a["patient"]["reference"], a["writer"]["phone"],
                                 reply_email=a["writer"]["email"]),
         cover_subject=lambda a: ("URGENT – " if is_emergency(a) else "") + "Guarantee of payment request",

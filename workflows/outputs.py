@@ -8,6 +8,7 @@ from typing import Callable
 from . import documents
 from .delivery import Letter
 from .engine import Answers
+from .language import in_english
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Outputs:
     def filename(self, reference: str, ext: str, variant: str = "") -> str:
         return f"{self.packet_prefix}{'-' + variant if variant else ''}-{reference}.{ext}"
 
+    @in_english
     def packet(self, answers: Answers, reference: str, attachments: list,
                for_paper: bool = False) -> bytes:
         """The PDF. Uploads that travel by email as files of their own are laid into it
@@ -48,6 +50,7 @@ class Outputs:
         resources = {"qr.png": (documents.qr_png(context["qr_payload"]), "image/png")}
         return documents.render_packet(self.packet_template, context, pages, resources)
 
+    @in_english
     def enclosures(self, packet_pages: int, attachments: list) -> list[str]:
         """What a postal letter lists as enclosed: kinds and page counts, never file names
         (a name can say more than the cover should)."""
@@ -63,6 +66,7 @@ class Outputs:
         context = self.email_context(answers, reference, attachments)
         return template.render(mailto=False, **context), template.render(mailto=True, **context)
 
+    @in_english
     def letter(self, answers: Answers, reference: str, attachments: list, packet: bytes,
                copy_to_member: bool = True) -> Letter:
         body, short = self.bodies(answers, reference, attachments)

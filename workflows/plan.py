@@ -96,6 +96,12 @@ CIGNA = Administrator(
 )
 
 
+def N_(text: str) -> str:
+    """Marks an English label for translation without translating it: it is stored with the
+    answers and printed for Cigna in English; pages show it through gettext."""
+    return text
+
+
 @dataclass(frozen=True)
 class PlanRules:
     """Rules of the plan that shape guidance; data with defaults, never hard-coded in views."""
@@ -106,11 +112,11 @@ class PlanRules:
     cheque_currency: str = "USD"  # incomplete bank details typically mean a cheque in USD
     mailto_body_limit: int = 1800  # some mail clients break mailto: links past ~2,000 chars
     document_kinds: tuple[tuple[str, str], ...] = (
-        ("invoice", "Itemised invoice"),
-        ("payment", "Proof of payment"),
-        ("claim-form", "Signed claim form"),
-        ("prescription", "Prescription"),
-        ("report", "Medical report"),
+        ("invoice", N_("Itemised invoice")),
+        ("payment", N_("Proof of payment")),
+        ("claim-form", N_("Signed claim form")),
+        ("prescription", N_("Prescription")),
+        ("report", N_("Medical report")),
     )
 
 

@@ -12,6 +12,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -50,12 +51,12 @@ def sniff(data: bytes) -> str | None:
 
 def accept(data: bytes) -> Intake:
     if not data:
-        raise UploadError("The selected file is empty")
+        raise UploadError(_("The selected file is empty"))
     if len(data) > MAX_BYTES:
-        raise UploadError(f"The selected file must be smaller than {MAX_BYTES // (1024 * 1024)} MB")
+        raise UploadError(_("The selected file must be smaller than %(size)d MB", size=MAX_BYTES // (1024 * 1024)))
     kind = sniff(data)
     if kind is None:
-        raise UploadError("The selected file must be a PDF, JPG or PNG")
+        raise UploadError(_("The selected file must be a PDF, JPG or PNG"))
     if kind == "application/pdf":
         return _accept_pdf(data)
     return _accept_image(data)
@@ -67,12 +68,12 @@ def _accept_image(data: bytes) -> Intake:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
             if image.width * image.height > MAX_PIXELS:
-                raise UploadError("The selected image is too large: it must be under 40 megapixels")
+                raise UploadError(_("The selected image is too large: it must be under 40 megapixels"))
             image.load()
     except (UploadError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadError("The selected image is too large: it must be under 40 megapixels") from None
+        raise UploadError(_("The selected image is too large: it must be under 40 megapixels")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UploadError("The selected image could not be read: it may be damaged") from None
+        raise UploadError(_("The selected image could not be read: it may be damaged")) from None
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P", "PA"):
         # Transparent areas print as white, not black.
@@ -94,20 +95,20 @@ def _accept_pdf(data: bytes) -> Intake:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise UploadError("The selected PDF is protected by a password: "
-                              "save it without the password and upload it again")
+            raise UploadError(_("The selected PDF is protected by a password: "
+                              "save it without the password and upload it again"))
         pages = len(reader.pages)
         for page in reader.pages:
-            _ = page.mediabox
+            page.mediabox  # reading each page finds most broken files now, not at render
     except UploadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
             IndexError, OSError, NotImplementedError, AssertionError):
-        raise UploadError("The selected PDF could not be read: it may be damaged") from None
+        raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
     if pages == 0:
-        raise UploadError("The selected PDF has no pages")
+        raise UploadError(_("The selected PDF has no pages"))
     if pages > MAX_PDF_PAGES:
-        raise UploadError(f"The selected PDF must have {MAX_PDF_PAGES} pages or fewer")
+        raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES))
     return Intake(data, "application/pdf", pages)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import copy
 import re
 import secrets
+import unicodedata
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -15,7 +17,9 @@ from . import covers, documents, engine, uploads
 from .delivery import eml_bytes, mailto_href
 from .documents import Attachment
 from .engine import ListStep, Step, UploadStep, Wizard
+from .fields import current_language
 from .journeys import JOURNEYS
+from .language import COOKIE as LANGUAGE_COOKIE, LANGUAGES
 
 bp = Blueprint("wizard", __name__)
 
@@ -160,7 +164,7 @@ def list_page(w: Wizard, s: ListStep, state: dict):
             answers[s.name] = {"items": items, "done": True}
             save_state(w, state)
             return redirect(after_step(w, s.name, answers), 303)
-        error = f"Add at least {s.min_items} {s.item_noun}"
+        error = str(s.texts.at_least)
     elif not items:
         return redirect(url_for("wizard.item", journey=w.slug, step=s.name, index="new",
                                 change=1 if changing() else None))
@@ -178,7 +182,7 @@ def item(journey, step, index):
     if position is not None and position >= len(items):
         return redirect(step_url(w, s.name))
     if position is None and len(items) >= s.max_items:
-        flash(f"You can add up to {s.max_items} {s.item_noun}s to one claim")
+        flash(str(s.texts.too_many) % {"max": s.max_items})
         return redirect(step_url(w, s.name))
     form = s.make_item_form(answers, position,
                             formdata=request.form if request.method == "POST" else None)
@@ -202,7 +206,7 @@ def remove_item(journey, step, index):
         del items[index]
         state["answers"][s.name] = {"items": items, "done": False}
         save_state(w, state)
-        flash(f"{s.item_noun.capitalize()} {index + 1} removed")
+        flash(str(s.texts.removed) % {"n": index + 1})
     return redirect(step_url(w, s.name, change=changing()), 303)
 
 
@@ -219,11 +223,11 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
         kinds = dict(s.kinds)
         kind = request.form.get("kind", "")
         if kind not in kinds:
-            errors.append(("kind", "Select what kind of document this is"))
+            errors.append(("kind", _("Select what kind of document this is")))
         if not chosen:
-            errors.append(("file", "Select a file to upload"))
+            errors.append(("file", _("Select a file to upload")))
         elif len(files) + len(chosen) > s.max_files:
-            errors.append(("file", f"You can upload up to {s.max_files} files"))
+            errors.append(("file", _("You can upload up to %(max)d files", max=s.max_files)))
         if not errors:
             token = draft_token()
             for upload in chosen:
@@ -231,12 +235,12 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
                 try:
                     intake = uploads.accept(upload.read(uploads.MAX_BYTES + 1))
                 except uploads.UploadError as exc:
-                    errors.append(("file", f"{name}: {exc}"))
+                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
                     continue
                 upload_id = store().add_upload(token, intake.content)
                 files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
                               "media_type": intake.media_type, "pages": intake.pages})
-                flash(f"{name} uploaded")
+                flash(_("%(file)s uploaded", file=name))
             answers[s.name] = {"files": files, "done": False}
             save_state(w, state)
             if not errors and action == "upload":
@@ -246,7 +250,8 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             answers[s.name] = {"files": files, "done": True}
             save_state(w, state)
             return redirect(after_step(w, s.name, answers), 303)
-        errors.append(("file", f"Upload at least {'one' if s.min_files == 1 else s.min_files} {s.noun}"))
+        errors.append(("file", _("Upload at least one document") if s.min_files == 1 else
+                       _("Upload at least %(min)d documents", min=s.min_files)))
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
                 kinds=s.kinds, kind=request.form.get("kind", ""))
 
@@ -260,7 +265,7 @@ def remove_file(journey, step, upload_id):
         store().remove_upload(session.token, upload_id)
         state["answers"][s.name] = {"files": kept, "done": False}
         save_state(w, state)
-        flash(f"{next(f['name'] for f in files if f['id'] == upload_id)} removed")
+        flash(_("%(file)s removed", file=next(f["name"] for f in files if f["id"] == upload_id)))
     return redirect(step_url(w, s.name, change=changing()), 303)
 
 
@@ -279,7 +284,7 @@ def review(journey):
     declaration = (w.declaration(formdata=request.form if request.method == "POST" else None)
                    if w.declaration else None)
     if request.method == "POST" and (invalid := w.first_invalid(answers)) is not None:
-        flash("Please check this answer again before finishing")
+        flash(_("Please check this answer again before finishing"))
         return redirect(step_url(w, invalid.name, change=True, check=1), 303)
     if request.method == "POST" and (declaration is None or declaration.validate()):
         if declaration is not None:
@@ -299,7 +304,7 @@ def review(journey):
 def new_reference(prefix: str) -> str:
     # Crockford-style alphabet: no I, L, O or U to misread over the phone.
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    code = "".join(secrets.choice(alphabet) for _ in range(8))
+    code = "".join(secrets.choice(alphabet) for _position in range(8))
     return f"{prefix}-{code[:4]}-{code[4:]}"
 
 
@@ -403,9 +408,9 @@ def send(journey):
         if not previous.status.startswith("already-"):
             previous = None  # this request sent it (or queued it): the page says how it went
     if previous is not None:  # a replay, a double click or another tab
-        flash(f"This {w.outputs.item_name} is already queued to be sent: it was not queued again"
+        flash(_("This was already queued to be sent: it was not queued again")
               if previous.status == "queued" else
-              f"This {w.outputs.item_name} was already sent: it was not sent again")
+              _("This was already sent: it was not sent again"))
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
 
 
@@ -419,6 +424,23 @@ def start_again(journey):
     kept = {first: state["answers"][first]} if first in state["answers"] else {}
     save_state(w, {"answers": kept})
     return redirect(step_url(w, first), 303)
+
+
+# --- language -----------------------------------------------------------------------------------
+
+@bp.get("/language/<code>")
+def choose_language(code):
+    """The language switcher: a plain link, so it works without JavaScript. Answers live in
+    the draft, so they are all there on the page it returns to."""
+    if code not in LANGUAGES:
+        abort(404)
+    back = request.args.get("next", "")
+    if not re.fullmatch(r"/(?![/\\])[\w\-/.?=&]*", back):  # only a path on this site
+        back = url_for("wizard.index")
+    response = redirect(back, 303)
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
 
 
 # --- delete my answers --------------------------------------------------------------------------
@@ -442,20 +464,21 @@ def deleted():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(exc):
-    return render_template("pages/error.html", title="Please try again",
-                           message="This page was open for too long or was sent twice, so nothing "
-                                   "was saved from it. Your earlier answers are kept.",
+    return render_template("pages/error.html", title=_("Please try again"),
+                           message=_("This page was open for too long or was sent twice, so "
+                                     "nothing was saved from it. Your earlier answers are kept."),
                            retry=request.path if request.method == "POST" else None), 400
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc):
-    titles = {404: "Page not found", 405: "Page not found",
-              413: "The file is too large",
-              429: "Too many requests"}
-    messages = {413: f"Files must be smaller than 10 MB each, and {current_app.config['MAX_UPLOAD_MB']} MB "
-                     "together. Your answers are kept: go back and choose a smaller file."}
-    title = titles.get(exc.code, "Sorry, there is a problem")
+    titles = {404: _("Page not found"), 405: _("Page not found"),
+              413: _("The file is too large"),
+              429: _("Too many requests")}
+    messages = {413: _("Files must be smaller than 10 MB each, and %(total)d MB together. Your "
+                       "answers are kept: go back and choose a smaller file.",
+                       total=current_app.config["MAX_UPLOAD_MB"])}
+    title = titles.get(exc.code, _("Sorry, there is a problem"))
     return render_template("pages/error.html", title=title,
                            message=messages.get(exc.code, "")), exc.code
 
@@ -465,8 +488,8 @@ def server_error(exc):
     if current_app.config.get("PROPAGATE_EXCEPTIONS"):
         raise exc  # development and tests: show the real error
     current_app.logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url_rule)
-    return render_template("pages/error.html", title="Sorry, there is a problem with the service",
-                           message="Your answers are kept. Try again later."), 500
+    return render_template("pages/error.html", title=_("Sorry, there is a problem with the service"),
+                           message=_("Your answers are kept. Try again later.")), 500
 
 
 @bp.after_app_request
@@ -489,28 +512,50 @@ def install_filters(app):
     app.jinja_env.filters.update(date=engine.format_date, money=engine.format_money,
                                  display=engine.display, sheet=sheet_markup,
                                  select_options=select_options)
+    app.jinja_env.globals.update(outcome_reason=outcome_reason)
 
 
 _options_cache: dict[tuple, tuple[list, list, dict]] = {}
 
 
+def _collation_key(label: str) -> str:
+    """Alphabetical order as readers expect it: accents and case do not count."""
+    return "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c)).casefold()
+
+
 def select_options(field) -> Markup:
     """A select's <option>s. Country and currency lists are long and never change, so their
-    escaped HTML is built once per list; only the selected option differs per request.
-    (WTForms copies the list into every form, but the choices in it stay the same objects.)"""
+    escaped HTML is built once per list and language; only the selected option differs per
+    request. (WTForms copies the list into every form, but the choices in it stay the same
+    objects.) Other languages sort by the translated names; the first option is the prompt."""
     choices = field.choices
-    key = (len(choices), *(id(c) for c in choices[:1] + choices[-1:]))
+    language = current_language()
+    key = (language, len(choices), *(id(c) for c in choices[:1] + choices[-1:]))
     cached = _options_cache.get(key)
     if cached is None:
-        parts = [f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in choices]
+        labelled = [(c.value, str(c.label)) for c in choices]
+        if language != "en":
+            labelled[1:] = sorted(labelled[1:], key=lambda c: _collation_key(c[1]))
+        parts = [f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in labelled]
         # The list is kept with its HTML so its choices stay alive and their ids stay theirs.
-        cached = _options_cache[key] = (list(choices), parts, {c.value: i for i, c in enumerate(choices)})
-    _, parts, index = cached
+        cached = _options_cache[key] = (list(choices), parts, {v: i for i, (v, _label) in enumerate(labelled)})
+    _choices, parts, index = cached
     chosen = index.get(field.data)
     if chosen is not None:
         parts = list(parts)
         parts[chosen] = parts[chosen].replace('">', '" selected>', 1)
     return Markup("".join(parts))
+
+
+_REASON = re.compile(r"(?P<reason>.*?)(?P<code> \([\w.]+\))?")
+
+
+def outcome_reason(detail: str, capital: bool = True) -> str:
+    """Why a send did not go through, in the page's language: the outbox keeps the English
+    reason (from delivery.py), with an SMTP code or error name in brackets after it."""
+    found = _REASON.fullmatch(detail or "")
+    text = _(found["reason"]) + (found["code"] or "") if found["reason"] else ""
+    return text[:1].upper() + text[1:] if capital else text
 
 
 _AUTOLINK = re.compile(r"&lt;(https?://[^&\s]+)&gt;")
