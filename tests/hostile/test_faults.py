@@ -164,10 +164,15 @@ def tls_context(cert, key):
     return context
 
 
-def test_starttls_to_a_self_signed_certificate_is_refused_and_nothing_sent(make_app, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["STARTTLS", "implicit TLS"])
+def test_tls_to_a_self_signed_certificate_is_refused_and_nothing_sent(make_app, tmp_path, monkeypatch, mode):
     cert, key = self_signed_certificate(tmp_path)
-    with smtp(CountingInbox(), tls_context=tls_context(cert, key), require_starttls=True) as server:
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=True, MAIL_TIMEOUT=5)
+    context = tls_context(cert, key)
+    server_tls = ({"tls_context": context, "require_starttls": True} if mode == "STARTTLS"
+                  else {"ssl_context": context})
+    app_tls = {"MAIL_USE_TLS": True} if mode == "STARTTLS" else {"MAIL_USE_SSL": True}
+    with smtp(CountingInbox(), **server_tls) as server:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5, **app_tls)
         web = Browserless(app.test_client())
         fill_claim(web)
         response = send(web)
@@ -312,6 +317,8 @@ def test_the_app_killed_mid_journey_keeps_the_draft_and_the_journey_goes_on(tmp_
         assert "Zoë Ørsted" in packet and "EUR 650.00" in packet and "CHF 80.00" in packet
     finally:
         process.stop()
+    for value in ("Zoë", "Ørsted", "molar", "BE71", "6769", "zoe@example.org"):  # nor in its output
+        assert value not in process.output()
 
 
 # --- the database locked or gone ---------------------------------------------------------------------
