@@ -304,6 +304,13 @@ def assert_security_headers(response, what: str, no_store: bool):
 
 # --- the database from outside the app -------------------------------------------------------------
 
+def app_rows(app, sql: str) -> list[tuple]:
+    """Rows straight from the app's database (whichever it is), as an operator would read them."""
+    from sqlalchemy import text
+    with app.extensions["drafts"].engine.connect() as db:
+        return [tuple(row) for row in db.execute(text(sql))]
+
+
 def sqlite_rows(path: Path, sql: str, *params) -> list[tuple]:
     """Read the app's SQLite file directly, as an operator (or an auditor) would."""
     with contextlib.closing(sqlite3.connect(path)) as db:

@@ -2,23 +2,22 @@
 hold across app processes, and logs that never carry an answer."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import logging
 import re
 
-import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import Browserless, date_parts, fill_claim, parse
-from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, assert_security_headers,
-                                          live, smtp, sqlite_rows)
+from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, app_rows,
+                                          assert_security_headers, live, smtp)
 from tests.hostile.test_faults import Clock, outcome, send
 from tests.test_documents import pdf_text
 
 
 # --- security headers ------------------------------------------------------------------------------
+
 
 def test_security_headers_on_every_kind_of_response(make_app):
     with smtp(CountingInbox(reply="554 5.7.1 Refused")) as server:
@@ -188,17 +187,16 @@ def test_send_counters_hold_only_keyed_hashes_and_expire(make_app, tmp_path):
     web = Browserless(app.test_client())
     fill_claim(web)
     web.post("/claim/done/send", {}, token_from="/claim/done", headers={"X-Forwarded-For": "203.0.113.77"})
-    db = tmp_path / "drafts.sqlite3"
-    rows = sqlite_rows(db, "SELECT key, count FROM send_counts")
+    rows = app_rows(app, "SELECT key, count FROM send_counts")
     assert len(rows) == 2 and all(c == 1 and re.fullmatch(r"[0-9a-f]{64}", k) for k, c in rows)
-    dump = "\n".join(str(r) for r in sqlite_rows(db, "SELECT * FROM send_counts"))
+    dump = "\n".join(str(r) for r in app_rows(app, "SELECT * FROM send_counts"))
     token = web.client.get_cookie("draft").value
     for plain in ("203.0.113.77", token, hashlib.sha256(b"address:203.0.113.77").hexdigest(),
                   hashlib.sha256(b"203.0.113.77").hexdigest()):
         assert plain not in dump
     clock.advance(minutes=11)
     assert app.test_cli_runner().invoke(args=["drafts", "purge"]).exit_code == 0
-    assert sqlite_rows(db, "SELECT count(*) FROM send_counts") == [(0,)]
+    assert app_rows(app, "SELECT count(*) FROM send_counts") == [(0,)]
 
 
 # --- logs ----------------------------------------------------------------------------------------------

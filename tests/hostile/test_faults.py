@@ -19,8 +19,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import MEMBER, TREATMENT, EXPENSES, Browserless, fill_claim, jpeg_bytes, parse, wait_for
-from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, assert_security_headers,
-                                          closed_port, flask_cli, self_signed_certificate, silent_server, smtp,
+from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, app_rows,
+                                          assert_security_headers, closed_port, flask_cli, self_signed_certificate, silent_server, smtp,
                                           sqlite_rows)
 from tests.test_documents import pdf_text
 from workflows.plan import CIGNA
@@ -439,14 +439,13 @@ def test_a_database_that_is_gone_gives_a_503_page_and_nothing_is_lost(db_app, tm
 
 # --- retention -----------------------------------------------------------------------------------------
 
-def count(path, table):
-    return sqlite_rows(path, f"SELECT count(*) FROM {table}")[0][0]
+def count(app, table):
+    return app_rows(app, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def test_purge_deletes_expired_drafts_with_everything_they_left_and_keeps_live_ones(make_app, tmp_path):
     clock = Clock()
     outbox = tmp_path / "outbox"
-    db = tmp_path / "drafts.sqlite3"
     app = make_app(CLOCK=clock)  # no mail server: "send" writes an .eml into the outbox folder
     old = Browserless(app.test_client())
     fill_claim(old)
@@ -460,12 +459,12 @@ def test_purge_deletes_expired_drafts_with_everything_they_left_and_keeps_live_o
     clock.advance(hours=20)
     recent = Browserless(app.test_client())
     fill_claim(recent, finish=False)
-    assert [count(db, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [2, 2, 1, 1, 1]
+    assert [count(app, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [2, 2, 1, 1, 1]
 
     clock.advance(hours=5)  # the old draft was last changed 25 hours ago, the recent one 5
     result = app.test_cli_runner().invoke(args=["drafts", "purge"])
     assert result.output.strip() == "1 expired draft(s) deleted, 2 outbox file(s) removed"
-    assert [count(db, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [1, 1, 0, 0, 0]
+    assert [count(app, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [1, 1, 0, 0, 0]
     assert list(outbox.iterdir()) == []
     assert old.get("/claim/done").status_code == 404
     assert old.client.get("/claim/done/packet.pdf").status_code == 404
@@ -474,13 +473,12 @@ def test_purge_deletes_expired_drafts_with_everything_they_left_and_keeps_live_o
 
     clock.advance(hours=25)  # now the recent one has expired too
     assert app.test_cli_runner().invoke(args=["drafts", "purge"]).output.startswith("1 expired draft(s) deleted")
-    assert [count(db, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [0, 0, 0, 0, 0]
+    assert [count(app, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [0, 0, 0, 0, 0]
 
 
 def test_purge_keeps_an_expired_draft_until_its_queued_mail_is_sent(make_app, tmp_path):
     clock = Clock()
     port = closed_port()
-    db = tmp_path / "drafts.sqlite3"
     app = make_app(CLOCK=clock, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2)
     web = Browserless(app.test_client())
     fill_claim(web)
@@ -488,12 +486,12 @@ def test_purge_keeps_an_expired_draft_until_its_queued_mail_is_sent(make_app, tm
     runner = app.test_cli_runner()
     clock.advance(hours=25)
     assert runner.invoke(args=["drafts", "purge"]).output.startswith("0 expired draft(s) deleted")
-    assert count(db, "outbox") == 1 and count(db, "drafts") == 1
+    assert count(app, "outbox") == 1 and count(app, "drafts") == 1
     with smtp(CountingInbox(), port=port) as server:
         assert "1 message(s)" in runner.invoke(args=["outbox", "deliver"]).output
         assert len(server.messages) == 1
     assert runner.invoke(args=["drafts", "purge"]).output.startswith("1 expired draft(s) deleted")
-    assert [count(db, t) for t in ("drafts", "submissions", "outbox")] == [0, 0, 0]
+    assert [count(app, t) for t in ("drafts", "submissions", "outbox")] == [0, 0, 0]
 
 
 def test_delete_my_answers_also_removes_the_written_outbox_file(web, app, tmp_path):
@@ -503,4 +501,4 @@ def test_delete_my_answers_also_removes_the_written_outbox_file(web, app, tmp_pa
     response = web.post("/delete", {}, token_from="/delete")
     assert response.request.path == "/deleted"
     assert list((tmp_path / "outbox").glob("*.eml")) == []
-    assert count(tmp_path / "drafts.sqlite3", "drafts") == 0
+    assert count(app, "drafts") == 0
