@@ -12,6 +12,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_mail import Mail
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflows import journeys, language, plan, views
 from workflows.delivery import Postman
@@ -37,8 +38,15 @@ ENV_SETTINGS = {
     "OUTBOX_DIR": str,
     "MAX_UPLOAD_MB": int,
     "OUTBOX_POLL_SECONDS": float,
+    "OUTBOX_RETRY_SECONDS": float,
     # Behind a proxy that ends TLS, the app sees plain HTTP: say so, and the cookie is Secure.
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes", "on"),
+    # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (0: none,
+    # and those headers are ignored, since anyone could send them).
+    "TRUSTED_PROXIES": int,
+    "SEND_LIMIT_PER_DRAFT": int,
+    "SEND_LIMIT_PER_ADDRESS": int,
+    "SEND_LIMIT_WINDOW_SECONDS": float,
 }
 
 
@@ -65,6 +73,12 @@ def create_app(config: dict | None = None) -> Flask:
         OUTBOX_DIR=str(instance / "outbox"),
         MAX_UPLOAD_MB=25,  # one request; each file is limited to 10 MB by the intake
         OUTBOX_POLL_SECONDS=60.0,  # background retries of queued mail; 0 turns them off
+        OUTBOX_RETRY_SECONDS=60.0,  # first retry of queued mail; doubles each time, at most 4 h
+        TRUSTED_PROXIES=0,
+        # "Send it for me" per draft and per client address in a window (0: no limit).
+        SEND_LIMIT_PER_DRAFT=5,
+        SEND_LIMIT_PER_ADDRESS=20,
+        SEND_LIMIT_WINDOW_SECONDS=3600.0,
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
     )
@@ -86,7 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
     )
-    app.session_interface = DraftSessionInterface(store)
+    app.session_interface = DraftSessionInterface(store, views.database_unavailable_response)
     app.extensions["drafts"] = store
 
     mail_state = None
@@ -94,11 +108,19 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["MAIL_SUPPRESS_SEND"] = False  # Flask-Mail sends nothing under testing otherwise
         mail_state = Mail(app).state
     postman = Postman(store, mail_state, app.config["MAIL_DEFAULT_SENDER"],
-                      Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"])
+                      Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"],
+                      app.config["OUTBOX_RETRY_SECONDS"])
     app.extensions["postman"] = postman
     if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
 
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    # Before the CSRF check: with the database down there is no token to check against, and
+    # the member should read "try again later", not "this page was open too long".
+    app.before_request(views.refuse_when_database_unavailable)
     csrf.init_app(app)
     # Catalogues are compiled from translations/*/LC_MESSAGES/messages.po by ./dev.
     Babel(app, locale_selector=language.select_locale)
@@ -131,7 +153,8 @@ def _register_commands(app: Flask) -> None:
     @drafts.command("purge")
     def purge():
         count = app.extensions["drafts"].purge_expired()
-        click.echo(f"{count} expired draft(s) deleted")
+        files = app.extensions["postman"].sweep_files()
+        click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed")
 
 
 app = create_app()

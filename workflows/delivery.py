@@ -92,7 +92,8 @@ def eml_bytes(letter: Letter, sender: str | None = None) -> bytes:
 
 class SafeConnection(flask_mail.Connection):
     """Flask-Mail's connection with a timeout and certificate verification (its own has
-    neither: a server that never answers would block the request forever)."""
+    neither: a server that never answers would block the request forever). smtplib's
+    debug output stays off: it would print the whole message."""
 
     timeout = 10.0
 
@@ -103,10 +104,14 @@ class SafeConnection(flask_mail.Connection):
             host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=context)
         else:
             host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
-        if mail.use_tls:
-            host.starttls(context=context)
-        if mail.username and mail.password:
-            host.login(mail.username, mail.password)
+        try:
+            if mail.use_tls:
+                host.starttls(context=context)
+            if mail.username and mail.password:
+                host.login(mail.username, mail.password)
+        except BaseException:
+            host.close()
+            raise
         return host
 
 
@@ -116,8 +121,9 @@ class Outcome:
     detail: str = ""
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(minutes=min(2 ** attempts, 240))
+def _backoff(attempts: int, first: float = 60.0) -> dt.timedelta:
+    """The wait before the next try: `first` seconds, doubling, at most four hours."""
+    return dt.timedelta(seconds=min(first * 2 ** attempts, 4 * 3600))
 
 
 class Postman:
@@ -131,12 +137,13 @@ class Postman:
     lease = dt.timedelta(minutes=15)
 
     def __init__(self, store: DraftStore, mail_state, sender: str, outbox_dir: Path | None,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, first_retry: float = 60.0):
         self.store = store
         self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
         self.sender = sender
         self.outbox_dir = outbox_dir
         self.timeout = timeout
+        self.first_retry = first_retry  # seconds before the first retry; doubles each time
 
     def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
         """Queue once and try at once. A second call for the same reference and purpose
@@ -171,7 +178,8 @@ class Postman:
                 try:
                     self.attempt(row.id, self.store.open(row.message), attempts=row.attempts)
                 except Exception as exc:  # one bad message must not stop the others
-                    self.store.record_attempt(row.id, "failed", f"{N_('sending failed')} ({type(exc).__name__})")
+                    reason = N_("sending failed")
+                    self.store.record_attempt(row.id, "failed", f"{reason} ({type(exc).__name__})")
                 done += 1
         return done
 
@@ -194,28 +202,79 @@ class Postman:
             (self.outbox_dir / envelope["name"]).write_bytes(data)
             self.store.record_attempt(row_id, "written", str(self.outbox_dir / envelope["name"]))
             return
+        last = attempts + 1 >= self.max_attempts
+        retry_in = _backoff(attempts, self.first_retry)
         try:
             connection = SafeConnection(self.mail_state)
             connection.timeout = self.timeout
-            with connection as conn:
-                conn.host.sendmail(envelope["from"], envelope["to"], data)
+            host = connection.configure_host()
+            try:
+                host.sendmail(envelope["from"], envelope["to"], data)
+            finally:
+                _quit(host)
         except smtplib.SMTPResponseException as exc:
-            if 400 <= exc.smtp_code < 500 and attempts + 1 < self.max_attempts:
-                self.store.record_attempt(row_id, "queued", f"{N_('the mail server asked us to try again later')} ({exc.smtp_code})", _backoff(attempts))
+            if 400 <= exc.smtp_code < 500 and not last:
+                reason = N_("the mail server asked us to try again later")
+                self.store.record_attempt(row_id, "queued", f"{reason} ({exc.smtp_code})", retry_in)
+            elif 400 <= exc.smtp_code < 500:
+                reason = N_("the mail server kept asking us to try again later, so we stopped trying")
+                self.store.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
             else:
-                self.store.record_attempt(row_id, "failed", f"{N_('the mail server refused the message')} ({exc.smtp_code})")
+                reason = N_("the mail server refused the message")
+                self.store.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
         except smtplib.SMTPRecipientsRefused:
             self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
         except ssl.SSLCertVerificationError:
             self.store.record_attempt(row_id, "failed", N_("the mail server's certificate could not be "
                                          "verified, so nothing was sent"))
+        except smtplib.SMTPNotSupportedError:
+            self.store.record_attempt(row_id, "failed", N_("the mail server does not offer an encrypted "
+                                         "connection, so nothing was sent"))
         except UnicodeError:
             self.store.record_attempt(row_id, "failed", N_("an address could not be sent over SMTP"))
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
             timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
             reason = (N_("the mail server did not answer in time") if timed_out
                       else N_("the mail server could not be reached"))
-            status = "queued" if attempts + 1 < self.max_attempts else "failed"
-            self.store.record_attempt(row_id, status, reason, _backoff(attempts))
+            self.store.record_attempt(row_id, "failed" if last else "queued", reason, retry_in)
         else:
             self.store.record_attempt(row_id, "sent")
+
+    # files written to the local outbox folder ----------------------------------------------
+    def remove_files(self, references) -> None:
+        """Delete the .eml files written for these submissions (their draft is gone)."""
+        if self.outbox_dir is None or not self.outbox_dir.is_dir():
+            return
+        for reference in references:
+            for path in self.outbox_dir.glob(f"{reference}-*.eml"):
+                path.unlink(missing_ok=True)
+
+    def sweep_files(self) -> int:
+        """Delete every .eml file in the outbox folder whose submission no longer exists
+        (purged, deleted by the member, or left by an interrupted purge)."""
+        if self.outbox_dir is None or not self.outbox_dir.is_dir():
+            return 0
+        files = {}
+        for path in self.outbox_dir.glob("*.eml"):
+            files.setdefault(path.stem.rpartition("-")[0], []).append(path)
+        live = set()
+        names = list(files)
+        for start in range(0, len(names), 500):
+            live |= self.store.existing_references(names[start:start + 500])
+        removed = 0
+        for reference, paths in files.items():
+            if reference not in live:
+                for path in paths:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+
+def _quit(host) -> None:
+    """End the SMTP conversation. Once the server has accepted the message, a QUIT that
+    fails or never gets an answer changes nothing: the message was sent, and must not be
+    sent again."""
+    try:
+        host.quit()
+    except (OSError, smtplib.SMTPException):
+        host.close()

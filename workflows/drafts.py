@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 from pathlib import Path
 
@@ -17,8 +19,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, request as current_request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
-                        create_engine, delete, event, insert, select, update)
-from sqlalchemy.exc import IntegrityError
+                        create_engine, delete, event, exists, insert, select, update)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.datastructures import CallbackDict
 
@@ -83,6 +85,18 @@ class Outbox(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class SendCount(Base):
+    """Sends counted per fixed time window, for the rate limits. `key` is a keyed hash
+    (HMAC with the app's secret) of a draft or a client address, never the value itself;
+    rows are deleted once their window has passed."""
+
+    __tablename__ = "send_counts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -109,7 +123,9 @@ def load_keys(config: dict, instance_path: str) -> MultiFernet:
 
 class DraftStore:
     def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow):
-        self.engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+        # hide_parameters: a database error message (and so a log line) never carries values.
+        self.engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"),
+                                    hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
@@ -162,27 +178,45 @@ class DraftStore:
             db.execute(update(Draft).where(Draft.key == _key(token))
                        .values(updated_at=now, expires_at=now + self.lifetime))
 
-    def delete(self, token: str) -> None:
-        """Delete my answers: the draft, its uploads, submissions and unsent mail."""
+    def delete(self, token: str) -> list[str]:
+        """Delete my answers: the draft, its uploads, submissions and unsent mail.
+        Returns the references of the deleted submissions (their files go too)."""
         key = _key(token)
         with Session(self.engine) as db, db.begin():
             refs = select(Submission.reference).where(Submission.draft_key == key)
+            deleted = list(db.scalars(refs))
             db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
             db.execute(delete(Packet).where(Packet.reference.in_(refs)))
             db.execute(delete(Submission).where(Submission.draft_key == key))
             db.execute(delete(Upload).where(Upload.draft_key == key))
             db.execute(delete(Draft).where(Draft.key == key))
+        return deleted
 
     def purge_expired(self) -> int:
+        """Delete expired drafts with everything that hangs off them. A draft whose mail is
+        still queued is kept until that mail is sent or given up on (a few hours at most):
+        purging must not lose a message the member was told would be retried."""
         now = self.clock()
+        queued = (select(Outbox.id).join(Submission, Submission.reference == Outbox.reference)
+                  .where(Submission.draft_key == Draft.key, Outbox.status == "queued"))
         with Session(self.engine) as db, db.begin():
-            keys = select(Draft.key).where(Draft.expires_at <= now)
-            refs = select(Submission.reference).where(Submission.draft_key.in_(keys))
-            db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
-            db.execute(delete(Packet).where(Packet.reference.in_(refs)))
-            db.execute(delete(Submission).where(Submission.draft_key.in_(keys)))
-            db.execute(delete(Upload).where(Upload.draft_key.in_(keys)))
-            return db.execute(delete(Draft).where(Draft.expires_at <= now)).rowcount
+            keys = list(db.scalars(select(Draft.key).where(Draft.expires_at <= now, ~exists(queued))))
+            db.execute(delete(SendCount).where(SendCount.expires_at <= now))
+            for start in range(0, len(keys), 500):  # bounded IN lists
+                chunk = keys[start:start + 500]
+                refs = select(Submission.reference).where(Submission.draft_key.in_(chunk))
+                db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+                db.execute(delete(Packet).where(Packet.reference.in_(refs)))
+                db.execute(delete(Submission).where(Submission.draft_key.in_(chunk)))
+                db.execute(delete(Upload).where(Upload.draft_key.in_(chunk)))
+                db.execute(delete(Draft).where(Draft.key.in_(chunk)))
+        return len(keys)
+
+    def existing_references(self, references: list[str]) -> set[str]:
+        """Which of these submission references still exist."""
+        with self.engine.connect() as db:
+            return set(db.scalars(select(Submission.reference)
+                                  .where(Submission.reference.in_(references))))
 
     # uploads ------------------------------------------------------------------------------
     def add_upload(self, token: str, content: bytes) -> str:
@@ -285,6 +319,34 @@ class DraftStore:
             db.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 
+    # rate limits -------------------------------------------------------------------------
+    def hashed(self, secret: str, value: str) -> str:
+        return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+    def count_hit(self, key: str, window: dt.timedelta) -> tuple[int, dt.datetime]:
+        """Count one hit for `key` (already a keyed hash) in the current fixed window;
+        return the window's count so far and when the window ends. Shared by every process
+        using the database: the count lives in it."""
+        now = self.clock()
+        epoch = dt.datetime(2000, 1, 1)
+        start = epoch + ((now - epoch) // window) * window
+        ends = start + window
+
+        def once() -> int:
+            with self.engine.begin() as db:
+                db.execute(delete(SendCount).where(SendCount.expires_at <= now))
+                where = (SendCount.key == key, SendCount.window_start == start)
+                if not db.execute(update(SendCount).where(*where)
+                                  .values(count=SendCount.count + 1)).rowcount:
+                    db.execute(insert(SendCount).values(key=key, window_start=start, count=1,
+                                                        expires_at=ends))
+                return db.execute(select(SendCount.count).where(*where)).scalar_one()
+        try:
+            return once(), ends
+        except IntegrityError:  # another process inserted the window's row first
+            return once(), ends
+
+
 def _sqlite_pragmas(conn, _record):
     cur = conn.cursor()
     # WAL lets readers run beside a writer; NORMAL sync is durable across app crashes.
@@ -298,7 +360,7 @@ def _sqlite_pragmas(conn, _record):
 # --- Flask session backed by the draft ------------------------------------------------------
 
 class DraftSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, token=None, stale=False):
+    def __init__(self, initial=None, token=None, stale=False, unavailable=False):
         def on_update(self):
             self.modified = True
         super().__init__(initial, on_update)
@@ -306,6 +368,8 @@ class DraftSession(CallbackDict, SessionMixin):
         self.stale = stale  # last saved long enough ago that a read should extend the expiry
         self.modified = False
         self.deleted = False
+        # The database could not be reached: nothing may be read or written for this request.
+        self.unavailable = unavailable
 
     def delete(self):
         """Forget this draft on the response (the store row is deleted by the caller)."""
@@ -314,15 +378,24 @@ class DraftSession(CallbackDict, SessionMixin):
 
 
 class DraftSessionInterface(SessionInterface):
+    """A database that is locked or down never shows as a stack trace: the session is
+    marked unavailable (the app answers 503), and a draft that cannot be written turns the
+    response into `unavailable_response(response)`, which says nothing was saved."""
+
     touch_after = dt.timedelta(minutes=5)
 
-    def __init__(self, store: DraftStore):
+    def __init__(self, store: DraftStore, unavailable_response=None):
         self.store = store
+        self.unavailable_response = unavailable_response
 
     def open_session(self, app: Flask, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if token and len(token) < 100:
-            found = self.store.load(token)
+            try:
+                found = self.store.load(token)
+            except SQLAlchemyError as exc:
+                _log_unavailable(exc, "read")
+                return DraftSession(token=token, unavailable=True)
             if found is not None:
                 data, updated_at = found
                 return DraftSession(data, token=token,
@@ -330,6 +403,18 @@ class DraftSessionInterface(SessionInterface):
         return DraftSession()
 
     def save_session(self, app: Flask, session: DraftSession, response):
+        if session.unavailable:
+            return
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError as exc:
+            _log_unavailable(exc, "write")
+            session.unavailable = True
+            if self.unavailable_response is None:
+                raise
+            self.unavailable_response(response)
+
+    def _save(self, app: Flask, session: DraftSession, response):
         name = self.get_cookie_name(app)
         secure = self.get_cookie_secure(app) or current_request.is_secure
         if session.deleted:
@@ -344,9 +429,19 @@ class DraftSessionInterface(SessionInterface):
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
                 return  # deleted (or expired) while this request ran: stays deleted
         elif session.token and session.stale:
-            self.store.touch(session.token)
+            try:
+                self.store.touch(session.token)
+            except SQLAlchemyError as exc:  # only the expiry was to move: the page still serves
+                _log_unavailable(exc, "touch")
+                return
         else:
             return
         response.vary.add("Cookie")
         response.set_cookie(name, session.token, max_age=self.store.lifetime, path="/",
                             secure=secure, httponly=True, samesite="Lax")
+
+
+def _log_unavailable(exc: Exception, what: str) -> None:
+    # The exception's class only: its message could quote SQL (never values: hide_parameters).
+    logging.getLogger(__name__).warning("draft %s failed: database unavailable (%s)", what,
+                                        type(exc).__name__)

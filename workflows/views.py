@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import math
 import re
 import secrets
 import unicodedata
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from . import covers, documents, engine, uploads
@@ -398,6 +401,20 @@ def send(journey):
     sub = submission(w)
     postman = current_app.extensions["postman"]
     previous = postman.status(sub["reference"], "send")
+    if previous is None or previous.status == "failed":
+        if (wait := send_wait()) is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            return render_template(
+                "pages/error.html", title=_("Too many emails sent"),
+                message=ngettext(
+                    "This service sends only a few emails for each person in an hour, so this "
+                    "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
+                    "it to download the email and send it yourself, or ask again in %(num)d minute.",
+                    "This service sends only a few emails for each person in an hour, so this "
+                    "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
+                    "it to download the email and send it yourself, or ask again in %(num)d minutes.",
+                    minutes, item=w.outputs.item_name),
+                retry=url_for("wizard.done", journey=w.slug)), 429, {"Retry-After": str(wait)}
     if previous is not None and previous.status == "failed":
         store().forget_failed(sub["reference"], "send")  # the member asked to try again
         previous = None
@@ -412,6 +429,21 @@ def send(journey):
               if previous.status == "queued" else
               _("This was already sent: it was not sent again"))
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
+
+
+def send_wait() -> int | None:
+    """Count one send for this draft and this client address; the seconds to wait if either
+    is over its limit. The counts live in the database, so every app process shares them."""
+    config, drafts = current_app.config, store()
+    window = dt.timedelta(seconds=config["SEND_LIMIT_WINDOW_SECONDS"])
+    wait = None
+    for kind, value, limit in (("draft", session.token or "", config["SEND_LIMIT_PER_DRAFT"]),
+                               ("address", request.remote_addr or "", config["SEND_LIMIT_PER_ADDRESS"])):
+        if limit > 0:
+            count, ends = drafts.count_hit(drafts.hashed(config["SECRET_KEY"], f"{kind}:{value}"), window)
+            if count > limit:
+                wait = max(wait or 0, math.ceil((ends - drafts.clock()).total_seconds()))
+    return wait
 
 
 @bp.post("/<journey>/new")
@@ -449,7 +481,7 @@ def choose_language(code):
 def delete():
     if request.method == "POST":
         if session.token:
-            store().delete(session.token)
+            current_app.extensions["postman"].remove_files(store().delete(session.token))
         session.delete()
         return redirect(url_for("wizard.deleted"), 303)
     return render_template("pages/delete.html", has_draft=session.token is not None)
@@ -472,6 +504,8 @@ def csrf_error(exc):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc):
+    if exc.code == 503:
+        return database_unavailable_page()
     titles = {404: _("Page not found"), 405: _("Page not found"),
               413: _("The file is too large"),
               429: _("Too many requests")}
@@ -479,8 +513,68 @@ def http_error(exc):
                        "answers are kept: go back and choose a smaller file.",
                        total=current_app.config["MAX_UPLOAD_MB"])}
     title = titles.get(exc.code, _("Sorry, there is a problem"))
+    headers = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
     return render_template("pages/error.html", title=title,
-                           message=messages.get(exc.code, "")), exc.code
+                           message=messages.get(exc.code, "")), exc.code, headers
+
+
+# --- the database locked or down ---------------------------------------------------------------
+
+def retry_url() -> str:
+    """Where "go back to the page" leads after a failed request: the page itself when it can
+    be opened, else the page its form was on."""
+    rule, args = request.url_rule, request.view_args or {}
+    if rule is not None and "GET" in rule.methods and request.endpoint != "wizard.delete":
+        return request.full_path.rstrip("?")
+    journey = args.get("journey")
+    if journey in JOURNEYS and request.endpoint in ("wizard.send", "wizard.start_again"):
+        return url_for("wizard.done", journey=journey)
+    if journey in JOURNEYS and "step" in args:
+        return url_for("wizard.step", journey=journey, step=args["step"])
+    return url_for("wizard.index")
+
+
+def database_unavailable_page():
+    if request.method == "POST":
+        title = _("Not saved: please try again in a minute")
+        message = _("The service could not reach its database, so what you sent from this page "
+                    "was not saved and nothing was sent. Your earlier answers are kept. Wait a "
+                    "minute, then go back to the page and send it again.")
+    else:
+        title = _("Sorry, the service is not available right now")
+        message = _("The service could not reach its database. Your answers are kept. "
+                    "Try again in a minute.")
+    return (render_template("pages/error.html", title=title, message=message, retry=retry_url()),
+            503, {"Retry-After": "30"})
+
+
+def refuse_when_database_unavailable():
+    """Runs before every request (and before the CSRF check): a draft that could not be
+    read is answered with 503, not with an empty journey or a CSRF failure."""
+    if getattr(session, "unavailable", False) and request.endpoint != "static":
+        return database_unavailable_page()
+
+
+def database_unavailable_response(response: Response) -> None:
+    """The draft could not be saved after the page was handled: turn the response, whatever
+    it was (usually a redirect to the next step), into the 503 page, in place."""
+    body, status, headers = database_unavailable_page()
+    response.status_code = status
+    response.set_data(body)
+    response.content_type = "text/html; charset=utf-8"
+    for name in ("Location", "Content-Disposition", "Set-Cookie"):
+        response.headers.pop(name, None)
+    response.headers.update(headers)
+    response.headers["Cache-Control"] = "no-store"
+
+
+@bp.app_errorhandler(SQLAlchemyError)
+def database_error(exc):
+    current_app.logger.warning("database unavailable (%s) on %s %s", type(exc).__name__,
+                               request.method, request.url_rule)
+    if hasattr(session, "unavailable"):
+        session.unavailable = True  # nothing more is written for this request
+    return database_unavailable_page()
 
 
 @bp.app_errorhandler(Exception)
@@ -496,7 +590,7 @@ def server_error(exc):
 def security_headers(response: Response):
     h = response.headers
     h.setdefault("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                 "default-src 'self'; object-src 'none'; base-uri 'none'; "
                  "form-action 'self'; frame-ancestors 'none'")
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("Referrer-Policy", "no-referrer")
