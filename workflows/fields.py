@@ -98,9 +98,10 @@ def NameField(label="Your full name", message="Enter your full name", autocomple
                      render_kw={"autocomplete": autocomplete, "spellcheck": "false"}, **kw)
 
 
-def EmailField(label="Email address", message="Enter your email address", hint="", optional=False):
+def EmailField(label="Email address", message="Enter your email address", hint="", optional=False,
+               autocomplete="email"):
     return TextField(label, message, limit=254, hint=hint, optional=optional, checks=[email_address],
-                     render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+                     render_kw={"type": "email", "autocomplete": autocomplete, "spellcheck": "false"})
 
 
 def PhoneField(label="Phone number", message="Enter your phone number", region_field=None,

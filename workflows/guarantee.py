@@ -161,7 +161,8 @@ class HospitalForm(Form):
                                limit=100, hint="The person or office at the hospital dealing with the admission.")
     contact_phone = F.PhoneField("Admissions contact's phone", "Enter the admissions contact's phone number",
                                  region_field="country", hint="", autocomplete="off")
-    contact_email = F.EmailField("Admissions contact's email", "Enter the admissions contact's email address")
+    contact_email = F.EmailField("Admissions contact's email", "Enter the admissions contact's email address",
+                                 autocomplete="off")
     contact_fax = F.PhoneField("Admissions contact's fax (optional)", "", region_field="country",
                                hint="If the hospital has one.", optional=True, autocomplete="off")
     doctor_name = F.TextField("Treating doctor's name", "Enter the treating doctor's name", limit=100)
