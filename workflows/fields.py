@@ -322,6 +322,11 @@ def CountryField(label, message, hint="", **kw):
 
 
 def CurrencyField(label, message="", hint="", **kw):
+    # app.js reads data-filter* to add a box that narrows the long list (JavaScript only).
+    kw["render_kw"] = {"data-filter": "Find a currency: type a code or a name, like CHF or franc",
+                       "data-filter-count": "{n} matching currencies in the list",
+                       "data-filter-none": "No currency matches: the list is unchanged",
+                       **kw.get("render_kw", {})}
     return ChoiceSelectField(label, choices=currency_choices(), message=message, description=hint, **kw)
 
 

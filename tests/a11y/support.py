@@ -10,6 +10,7 @@ from PIL import Image
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 BUDGET = 50 * 1024  # bytes of HTML, CSS and JavaScript per page
 COUNTED = {"document", "stylesheet", "script"}
 
@@ -149,11 +150,18 @@ class Audit:
         where = f"{what} ({url.removeprefix(self.base)})"
         self.checked.append((what, url))
 
-        result = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                         "resultTypes": ["violations"]})
-        for v in result.response["violations"]:
-            targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
-            self.problems.append(f"{where}: axe {v['id']} ({v['impact']}) on {targets}")
+        # axe-core on the phone screen, then again on a desktop one (contrast, target sizes
+        # and what is shown can differ with the width).
+        for viewport in (PHONE, DESKTOP):
+            if viewport is DESKTOP:
+                page.set_viewport_size(DESKTOP)
+            result = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                             "resultTypes": ["violations"]})
+            for v in result.response["violations"]:
+                targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
+                self.problems.append(f"{where} at {viewport['width']} px: axe {v['id']} "
+                                     f"({v['impact']}) on {targets}")
+        page.set_viewport_size(PHONE)
 
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
@@ -205,7 +213,7 @@ class Audit:
     def report(self) -> str:
         urls = sorted({url.removeprefix(self.base).split("#")[0] for _, url in self.checked})
         return (f"a11y audit: {len(self.checked)} pages checked ({len(urls)} distinct URLs, "
-                f"{self.error_pages} in an error state); axe-core WCAG {'/'.join(WCAG_TAGS)}: "
+                f"{self.error_pages} in an error state); axe-core at 360 and 1280 px, WCAG {'/'.join(WCAG_TAGS)}: "
                 f"{sum('axe ' in p for p in self.problems)} violations; heaviest page "
                 f"{self.heaviest[0]} bytes, {self.heaviest[1]}\n"
                 + "\n".join(f"  {what}: {url.removeprefix(self.base)}" for what, url in self.checked))
@@ -217,7 +225,7 @@ ACTIVE_JS = """() => {
   const e = document.activeElement;
   return {tag: e.tagName.toLowerCase(), id: e.id, name: e.getAttribute('name') || '',
           type: e.type || '', value: e.value === undefined ? '' : String(e.value),
-          text: (e.innerText || e.textContent || '').trim()};
+          text: (e.textContent || '').replace(/\\s+/g, ' ').trim()};
 }"""
 
 
@@ -280,10 +288,11 @@ class Keys:
         if not self.page.evaluate("() => document.activeElement.checked"):
             self.page.keyboard.press("Space")
 
-    def press(self, text: str, tag: str = "button", key: str = "Enter"):
+    def go(self, text: str, tag: str = "button"):
+        """Tab to a button or link, press Enter, and wait for the page it leads to."""
         self.tab_to_text(tag, text)
-        self.page.keyboard.press(key)
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
 
     def date(self, name: str, day: str, month: str, year: str):
         self.fill({f"{name}-day": day, f"{name}-month": month, f"{name}-year": year})
@@ -294,7 +303,7 @@ class Keys:
         with self.page.expect_file_chooser() as chooser:
             self.page.keyboard.press("Space")
         chooser.value.set_files({"name": filename, "mimeType": mime, "buffer": content})
-        self.press("Upload")
+        self.go("Upload")
 
 
 def jpeg(size=(900, 1200)) -> bytes:

@@ -159,3 +159,28 @@ def test_every_page_is_accessible_fits_a_phone_and_stays_small(audit):
     print("\n" + audit.report())
     assert not audit.problems, "\n".join(audit.problems)
     assert len(audit.checked) >= 60 and audit.error_pages >= 20
+
+
+PLANT_JS = """() => {
+  const main = document.querySelector('main');
+  main.insertAdjacentHTML('beforeend', '<input id="planted"><div class="group"><div class="hint">loose hint</div></div>');
+  const wide = document.createElement('div');
+  wide.style.width = '500px';  // through the CSSOM: the CSP refuses inline style attributes
+  wide.textContent = 'wide';
+  main.append(wide);
+}"""
+
+
+def test_the_audit_sees_what_it_looks_for(audit):
+    """The audit is not blind: on a clean page nothing is found; a planted unlabelled input, a
+    hint tied to nothing and a 500 px wide block are all reported."""
+    audit.goto("/claim/", "claim start")
+    assert audit.problems == []
+    audit.page.evaluate(PLANT_JS)
+    audit.check("planted")
+    found = "\n".join(audit.problems)
+    assert "at 360 px: axe label (critical) on ['#planted']" in found, found
+    assert "at 1280 px: axe label (critical) on ['#planted']" in found, found
+    assert "no label: planted" in found
+    assert "hint or error not tied to its input: loose hint" in found
+    assert "px wide at 360 px (horizontal scroll)" in found
