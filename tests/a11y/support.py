@@ -11,6 +11,7 @@ from PIL import Image
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
+REFLOW = {"width": 320, "height": 740}
 BUDGET = 50 * 1024  # bytes of HTML, CSS and JavaScript per page
 COUNTED = {"document", "stylesheet", "script"}
 
@@ -163,9 +164,12 @@ class Audit:
                                      f"({v['impact']}) on {targets}")
         page.set_viewport_size(PHONE)
 
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            self.problems.append(f"{where}: {width} px wide at {PHONE['width']} px (horizontal scroll)")
+        # No horizontal scrolling on the phone, nor at WCAG's reflow width (320 CSS px).
+        for viewport in (REFLOW, PHONE):
+            page.set_viewport_size(viewport)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["width"]:
+                self.problems.append(f"{where}: {width} px wide at {viewport['width']} px (horizontal scroll)")
 
         weight = 0
         for response in self._responses:
