@@ -26,6 +26,7 @@
   // Long lists (currencies): a box above the list narrows it to the options whose text has
   // every word typed; the first match is chosen when the choice made no longer matches.
   document.querySelectorAll("select[data-filter]").forEach(function (select) {
+    if (!select.replaceChildren || !select.before) return; // older browsers: the plain list
     var all = Array.prototype.slice.call(select.options);
     var box = document.createElement("input");
     var label = document.createElement("label");
