@@ -103,9 +103,9 @@ def NameField(label=_l("Your full name"), message=_l("Enter your full name"), au
 
 
 def EmailField(label=_l("Email address"), message=_l("Enter your email address"), hint="",
-               optional=False):
+               optional=False, autocomplete="email"):
     return TextField(label, message, limit=254, hint=hint, optional=optional, checks=[email_address],
-                     render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"})
+                     render_kw={"type": "email", "autocomplete": autocomplete, "spellcheck": "false"})
 
 
 def PhoneField(label=_l("Phone number"), message=_l("Enter your phone number"), region_field=None,
@@ -368,6 +368,11 @@ def CountryField(label, message, hint="", **kw):
 
 
 def CurrencyField(label, message="", hint="", **kw):
+    # app.js reads data-filter* to add a box that narrows the long list (JavaScript only).
+    kw["render_kw"] = {"data-filter": _l("Find a currency: type a code or a name, like CHF or franc"),
+                       "data-filter-count": _l("{n} matching currencies in the list"),
+                       "data-filter-none": _l("No currency matches: the list is unchanged"),
+                       **kw.get("render_kw", {})}
     return ChoiceSelectField(label, choices=currency_choices(), message=message, description=hint, **kw)
 
 

@@ -166,7 +166,8 @@ class HospitalForm(Form):
                                limit=100, hint=_l("The person or office at the hospital dealing with the admission."))
     contact_phone = F.PhoneField(_l("Admissions contact's phone"), _l("Enter the admissions contact's phone number"),
                                  region_field="country", hint="", autocomplete="off")
-    contact_email = F.EmailField(_l("Admissions contact's email"), _l("Enter the admissions contact's email address"))
+    contact_email = F.EmailField(_l("Admissions contact's email"), _l("Enter the admissions contact's email address"),
+                                 autocomplete="off")
     contact_fax = F.PhoneField(_l("Admissions contact's fax (optional)"), "", region_field="country",
                                hint=_l("If the hospital has one."), optional=True, autocomplete="off")
     doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100)

@@ -1,0 +1,73 @@
+"""What JavaScript adds, and only adds: a box that narrows the long currency list (by
+keyboard, announced, never sending the form), checked with axe-core while in use."""
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.a11y.support import WCAG_TAGS
+from tests.conftest import EXPENSES, MEMBER, TREATMENT, Browserless
+
+LINE = EXPENSES[1]  # 80 CHF in Basel
+
+
+def at_new_expense(page, live_server):
+    """A claim answered over HTTP up to its expenses; the draft cookie handed to the browser."""
+    web = Browserless(live_server.app.test_client())
+    web.post("/claim/member", MEMBER)
+    web.post("/claim/patient", {"who": "member"})
+    web.post("/claim/treatment", TREATMENT)
+    page.context.add_cookies([{"name": "draft", "value": web.client.get_cookie("draft").value,
+                               "url": live_server.url}])
+    page.goto(live_server.url + "/claim/expenses/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
+
+
+def options(page) -> list[str]:
+    return page.locator("#currency option").evaluate_all("os => os.map(o => o.value)")
+
+
+def test_currency_list_narrows_as_you_type(page, live_server):
+    at_new_expense(page, live_server)
+    select = page.get_by_label("Currency", exact=True)
+    expect(select).to_have_value("EUR")  # treated in France
+    everything = options(page)
+    assert len(everything) > 150
+
+    box = page.get_by_label("Find a currency: type a code or a name, like CHF or franc")
+    box.focus()
+    page.keyboard.type("franc")
+    francs = options(page)
+    assert 5 < len(francs) < 30 and francs[0] == "" and "CHF" in francs and "XOF" in francs
+    labels = page.locator("#currency option").all_inner_texts()[1:]
+    assert all("franc" in text.lower() for text in labels), labels
+    # EUR is not a franc: the first match is chosen, and screen readers hear how many match.
+    expect(select).to_have_value(francs[1])
+    expect(page.get_by_role("status")).to_have_text(f"{len(francs) - 1} matching currencies in the list")
+
+    box.press("ControlOrMeta+a")
+    page.keyboard.type("swiss franc")
+    assert options(page) == ["", "CHF"]
+    expect(select).to_have_value("CHF")
+    page.keyboard.press("Enter")  # narrowing the list does not send the form
+    expect(page.locator(".error-summary")).to_have_count(0)
+
+    page.keyboard.type("zzz")  # nothing matches: the list stays as it was
+    expect(page.get_by_role("status")).to_have_text("No currency matches: the list is unchanged")
+    assert options(page) == ["", "CHF"]
+    box.press("ControlOrMeta+a")
+    page.keyboard.press("Backspace")  # an empty box: every currency again, the choice kept
+    assert options(page) == everything
+    expect(select).to_have_value("CHF")
+
+    page.keyboard.type("swiss")
+    axe = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert axe.violations_count == 0, axe.generate_report()
+
+    for name in ("Day", "Month", "Year"):
+        page.get_by_role("group", name="Date of service").get_by_label(name, exact=True).fill(
+            LINE[f"date-{name.lower()}"])
+    for name in ("Provider", "Description", "Amount"):
+        page.get_by_label(name, exact=True).fill(LINE[name.lower()])
+    page.get_by_role("button", name="Save expense").click()
+    expect(page.locator("table.totals")).to_contain_text("CHF 80.00")
