@@ -60,7 +60,8 @@ def elements(pdf: bytes) -> list[dict]:
             return
         out.append({"role": str(element["/S"]), "alt": str(element.get("/Alt", "")), "depth": depth,
                     "page": pages.get(element.get("/Pg").idnum) if "/Pg" in element else None,
-                    "id": str(element.get("/ID", ""))})
+                    "id": str(element.get("/ID", "")),
+                    "headers": [str(h) for h in (element.get("/A") or {}).get("/Headers", [])]})
         kids = element.get("/K")
         for kid in (kids if isinstance(kids, ArrayObject) else [kids]):
             if isinstance(kid, IndirectObject):
@@ -188,3 +189,19 @@ def test_the_structure_check_sees_a_broken_tree():
     writer.write(out)
     assert structure_problems(out.getvalue()) == ["page 2: no /StructParents", "page 3: no /StructParents"]
     assert structure_problems(covers.prepend(cover, packet)) == []
+
+
+def test_table_cells_name_their_row_header(web):
+    """Key-value tables (<th scope="row">): each data cell points at its row's header cell,
+    so a screen reader says "From: Zoë Ørsted", not a bare value."""
+    pdf = covers.fax_cover(covers.Sender("Zoë Ørsted", "MIP-0042317", phone="+32 3 555 01 23"),
+                           "Claim reimbursement", 2)
+    rows, tree = [], elements(pdf)
+    for i, e in enumerate(tree):
+        if e["role"] == "/TR":
+            cells = [c for c in tree[i + 1:] if c["depth"] == e["depth"] + 1][:2]
+            rows.append(cells)
+    assert len(rows) == 7
+    for header, data in rows:
+        assert header["role"] == "/TH" and data["role"] == "/TD"
+        assert data["headers"] == [header["id"]]
