@@ -175,6 +175,10 @@ def test_a_cover_in_front_keeps_both_structure_trees(claim):
     assert [e["alt"] for e in tree if e["role"] == "/Figure"] == [e["alt"] for e in packet_tree if e["role"] == "/Figure"]
     ids = [e["id"] for e in tree if e["id"]]
     assert ids and len(ids) == len(set(ids))  # table header IDs stay unique
+    # The bookmarks come along too: the cover's, then the packet's (top level).
+    titles = [item.title for item in PdfReader(io.BytesIO(fax)).outline if not isinstance(item, list)]
+    assert titles[:2] == ["Fax", "Claim for reimbursement of medical and dental expenses"]
+    assert "Claim summary" in titles
 
 
 def test_the_structure_check_sees_a_broken_tree():
@@ -205,3 +209,12 @@ def test_table_cells_name_their_row_header(web):
     for header, data in rows:
         assert header["role"] == "/TH" and data["role"] == "/TD"
         assert data["headers"] == [header["id"]]
+
+
+def test_an_untagged_document_can_still_follow_a_cover():
+    """A packet kept from before PDFs were tagged: its pages follow, the cover stays tagged."""
+    cover = covers.fax_cover(covers.Sender("Zoë Ørsted", "MIP-0042317"), "Claim reimbursement", 2)
+    joined = covers.prepend(cover, two_page_pdf())
+    assert len(PdfReader(io.BytesIO(joined)).pages) == 3
+    assert "SCANNED INVOICE TWO" in page_text(joined, 3)
+    assert [e["role"] for e in elements(joined)][:2] == ["/Document", "/H1"]

@@ -21,6 +21,7 @@ import io
 import re
 
 from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError
 from pypdf.generic import (ArrayObject, ContentStream, DictionaryObject, FloatObject,
                            IndirectObject, NameObject, NumberObject, StreamObject,
                            TextStringObject)
@@ -66,10 +67,11 @@ def _unmark_forms(resources, pdf, seen: set) -> None:
         seen.add(id(form))
         for key in ("/StructParent", "/StructParents"):
             form.pop(key, None)
-        data = form.get_data()
-        if _MARKS_RE.search(data):
-            content = ContentStream(form, pdf)
-            form.set_data(_content_bytes(_unmarked(content.operations), pdf))
+        if _MARKS_RE.search(form.get_data()):
+            try:
+                form.set_data(_content_bytes(_unmarked(ContentStream(form, pdf).operations), pdf))
+            except PdfReadError:  # pypdf re-encodes Flate streams only: leave such a form as it is
+                pass
         _unmark_forms(form.get("/Resources"), pdf, seen)
 
 
@@ -133,12 +135,12 @@ def lay_as_figure(writer: PdfWriter, index: int, source, transformation: Transfo
     if resources is None:
         resources = source[NameObject("/Resources")] = DictionaryObject()
     resources = resources.get_object()
-    _unmark_forms(resources, pdf, set())
     content = source.get_contents()
     # In q/Q: the annotations are placed in the page's default space, whatever the content
     # left its transformation at (WeasyPrint's own pages start by flipping it).
     operations = [([], b"q"), *_unmarked(content.operations), ([], b"Q")] if content is not None else []
     operations += _annotation_drawings(source, resources)
+    _unmark_forms(resources, pdf, set())  # the forms it draws, the annotations' ones too
 
     page = writer.pages[index]
     _, document, nums = _tree(writer)
@@ -204,8 +206,11 @@ def join(first: bytes, *others: bytes) -> bytes:
         reader = PdfReader(io.BytesIO(data))
         start = len(writer.pages)
         offset = max((int(k) for k in nums[::2]), default=-1) + 1
-        writer.append(reader, import_outline=False)
-        source = reader.root_object["/StructTreeRoot"].get_object()
+        writer.append(reader)  # its pages, bookmarks and named destinations
+        source = reader.root_object.get("/StructTreeRoot")
+        if source is None:  # not ours: its pages come along untagged
+            continue
+        source = source.get_object()
         for page, new in zip(reader.pages, writer.pages[start:]):
             if "/StructParents" in page:
                 new[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
