@@ -6,16 +6,14 @@ read by whoever stands at the fax machine. Pure functions of plain values.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfReader, PdfWriter
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from . import documents
+from . import documents, tagged
 from . import fields as F
 from .engine import Answers, Step, Wizard, answer, format_date
 from .fields import Form
@@ -68,11 +66,8 @@ def postal_letter(sender: Sender, subject: str, enclosures: list[str], message: 
 
 
 def prepend(cover: bytes, packet: bytes) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cover)))
-    writer.append(PdfReader(io.BytesIO(packet)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """One tagged PDF: the cover's catalog and title, both documents' structure trees."""
+    return tagged.join(cover, packet)
 
 
 @in_english

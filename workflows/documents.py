@@ -12,17 +12,19 @@ import io
 import logging
 import mimetypes
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import segno
+from markupsafe import Markup, escape
 from pypdf import PdfReader, PdfWriter, Transformation
 from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
-from . import engine, plan
+from . import engine, plan, tagged
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -38,6 +40,48 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)
 FONTS = FontConfiguration()
 _render_lock = threading.Lock()
 
+# Every PDF is tagged PDF/UA-1: a structure tree from the HTML (headings, tables, lists,
+# figures with their alt text), the <html lang> and the <title>, shown as the window title.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+class Typed(str):
+    """A value the member typed, as a part of a `Phrase`."""
+
+
+class Phrase(str):
+    """Fixed words around values the member typed: Phrase(Typed(name), ", born ", date). To
+    emails and everything else it is the plain string; the PDFs' `bdi` filter isolates only
+    its typed parts, so an Arabic name does not turn the English words around it."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, *parts: str):
+        phrase = super().__new__(cls, "".join(parts))
+        phrase.parts = parts
+        return phrase
+
+
+def _isolate_line(line: str) -> Markup:
+    for char in line:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "R", "AL"):
+            return Markup('<bdi dir="%s">%s</bdi>') % ("ltr" if kind == "L" else "rtl", line)
+    return escape(line)
+
+
+def isolate(value) -> Markup:
+    """Text the member typed, line by line as bidirectional runs of their own: <bdi> with the
+    direction of the line's first strong character (what dir="auto" means; WeasyPrint does not
+    implement "auto"). An Arabic or Hebrew name then reads right to left inside an English
+    line, and pulls no neighbouring number or bracket into its run."""
+    if isinstance(value, Phrase):
+        return Markup("").join(isolate(part) if isinstance(part, Typed) else escape(part)
+                               for part in value.parts)
+    text = "" if value is None else str(value)
+    return Markup("\n").join(_isolate_line(line) for line in text.split("\n"))
+
+
 templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(ROOT / "templates"),
     autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
@@ -46,7 +90,7 @@ templates = jinja2.Environment(
     lstrip_blocks=True,
 )
 templates.globals.update(plan=plan.CIGNA, rules=plan.RULES)
-templates.filters.update(date=engine.format_date, money=engine.format_money)
+templates.filters.update(date=engine.format_date, money=engine.format_money, bdi=isolate)
 
 
 class AppFetcher(URLFetcher):
@@ -95,7 +139,7 @@ def render_pdf(template: str, context: dict, resources: dict | None = None,
     html = templates.get_template(template).render(**context)
     with _render_lock:
         return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
-                    ).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)])
+                    ).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)], **PDF_OPTIONS)
 
 
 def qr_png(payload: str) -> bytes:
@@ -122,7 +166,7 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
             if anchor.startswith("slot-"):
                 _, upload_id, page_no = anchor.split("-", 2)
                 placeholders[index] = (upload_id, int(page_no))
-    rendered = document.write_pdf()
+    rendered = document.write_pdf(**PDF_OPTIONS)
     if not placeholders:
         return rendered
     return _lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
@@ -135,11 +179,16 @@ SLOT = (15 * _MM, 20 * _MM, (210 - 15) * _MM, (297 - 28) * _MM)
 
 
 def _lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(rendered)))
+    """Each placeholder page gets its page of the uploaded PDF, drawn as a figure in the
+    placeholder's section of the structure tree, so the packet stays tagged."""
+    base = PdfReader(io.BytesIO(rendered))
+    writer = PdfWriter(clone_from=base)
+    writer.pdf_header = base.pdf_header  # PDF 1.7, as PDF/UA-1 has it (pypdf would write 1.3)
     readers = {}
     for index, (upload_id, page_no) in placeholders.items():
+        attachment = attachments[upload_id]
         if upload_id not in readers:
-            reader = PdfReader(io.BytesIO(attachments[upload_id].content), strict=False)
+            reader = PdfReader(io.BytesIO(attachment.content), strict=False)
             if reader.is_encrypted:
                 reader.decrypt("")
             # Pages must belong to a writer before pypdf will rewrite their rotation.
@@ -151,10 +200,15 @@ def _lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> by
         width, height = float(box.width), float(box.height)
         x0, y0, x1, y1 = SLOT
         scale = min((x1 - x0) / width, (y1 - y0) / height, 1.0)
-        dx = x0 + ((x1 - x0) - width * scale) / 2 - float(box.left) * scale
-        dy = y1 - height * scale - float(box.bottom) * scale
-        writer.pages[index].merge_transformed_page(
-            source, Transformation().scale(scale, scale).translate(dx, dy))
+        left = x0 + ((x1 - x0) - width * scale) / 2
+        bottom = y1 - height * scale
+        dx = left - float(box.left) * scale
+        dy = bottom - float(box.bottom) * scale
+        alt = f"{attachment.kind_label}: {attachment.name}"
+        if attachment.pages > 1:
+            alt += f", page {page_no + 1} of {attachment.pages}"
+        tagged.lay_as_figure(writer, index, source, Transformation().scale(scale, scale).translate(dx, dy),
+                             alt, (left, bottom, left + width * scale, y1))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

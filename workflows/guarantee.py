@@ -13,6 +13,7 @@ from .claim import Radios
 from .engine import Answers, Step, UploadStep, Wizard, answer, choice_label, format_date, format_money
 from .fields import AmountField, DateInputField, Form
 from .covers import Sender
+from .documents import Phrase, Typed
 from .outputs import Outputs
 from .plan import CIGNA, RULES, N_
 
@@ -251,24 +252,23 @@ def request_context(answers: Answers, reference: str, attachments: list) -> dict
     rows = [
         ("Member", patient["member_name"]),
         ("Personal reference number", patient["reference"]),
-        ("Patient", f"{patient['patient_name']}, born {format_date(patient['patient_dob'])}"),
+        ("Patient", Phrase(Typed(patient["patient_name"]), f", born {format_date(patient['patient_dob'])}")),
         ("Relationship to the member", choice_label(PatientForm.relationship, patient["relationship"])),
         ("Admission", admission_line(answers)),
         ("Type of stay", stay_line(answers)),
         ("Room type", choice_label(AdmissionForm.room, answers["admission"]["room"])),
         ("Hospital", hospital["name"]),
-        ("Hospital address", f"{hospital['address']}\n{F.country_name(hospital['country'])}"),
-        ("Admissions contact", "\n".join(v for v in (
-            hospital["contact_name"], f"Phone {hospital['contact_phone']}",
-            f"Email {hospital['contact_email']}",
-            f"Fax {hospital['contact_fax']}" if hospital.get("contact_fax") else "") if v)),
-        ("Treating doctor", f"{hospital['doctor_name']} ({hospital['doctor_specialty']})"),
+        ("Hospital address", Phrase(Typed(hospital["address"]), f"\n{F.country_name(hospital['country'])}")),
+        ("Admissions contact", Phrase(Typed(hospital["contact_name"]), f"\nPhone {hospital['contact_phone']}",
+                                      f"\nEmail {hospital['contact_email']}",
+                                      f"\nFax {hospital['contact_fax']}" if hospital.get("contact_fax") else "")),
+        ("Treating doctor", Phrase(Typed(hospital["doctor_name"]), " (", Typed(hospital["doctor_specialty"]), ")")),
         ("Reason for admission or diagnosis", medical["reason"]),
         ("Planned procedure or treatment", medical["procedure"]),
         ("ICD-10 code", medical.get("icd10") or "Not known"),
         ("Estimated cost", format_money(medical["cost"], medical["currency"]) if medical.get("cost") else "Not known"),
-        ("Request written by", f"{writer['name']} ({choice_label(WriterForm.role, writer['role'])})\n"
-                               f"Email {writer['email']}\nPhone {writer['phone']}"),
+        ("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])})\n"
+                                                            f"Email {writer['email']}\nPhone {writer['phone']}")),
     ]
     return {"reference": reference, "rows": rows, "urgent": is_emergency(answers),
             "subject": subject(answers), "reply_to": reply_to(answers),
