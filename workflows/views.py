@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import re
-import secrets
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
@@ -284,9 +285,7 @@ def review(journey):
     if request.method == "POST" and (declaration is None or declaration.validate()):
         if declaration is not None:
             answers["declaration"] = engine.form_answers(declaration)
-        reference = new_reference(w.reference_prefix)
-        store().add_submission(draft_token(), w.slug, reference, answers)
-        state["reference"] = reference
+        state["reference"] = finish(w, state, answers)
         save_state(w, state)
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
@@ -296,11 +295,30 @@ def review(journey):
                            progress=w.progress("check", answers), notices=notices_for(w, answers))
 
 
-def new_reference(prefix: str) -> str:
+def new_reference(prefix: str, seed: str) -> str:
+    """A reference derived from `seed` with the app's secret: unguessable from outside, and
+    the same for every request that finishes the same journey of the same draft."""
     # Crockford-style alphabet: no I, L, O or U to misread over the phone.
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    code = "".join(secrets.choice(alphabet) for _ in range(8))
+    key = current_app.secret_key
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, seed.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:5], "big")
+    code = "".join(alphabet[(number >> (5 * i)) & 31] for i in range(8))
     return f"{prefix}-{code[:4]}-{code[4:]}"
+
+
+def finish(w: Wizard, state: dict, answers: dict) -> str:
+    """Store the submission; return its reference. A double click, a replay or a second tab
+    finishing the same draft at the same moment all derive the same reference (from the draft,
+    the journey and how many times it was started again), so they make one submission: the
+    first stores it and the others find it. A clash with another draft's reference moves on."""
+    token = draft_token()
+    for attempt in range(5):
+        reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
+        if (store().add_submission(token, w.slug, reference, answers)
+                or store().get_submission(token, w.slug, reference) is not None):
+            return reference
+    raise RuntimeError("no free reference")
 
 
 def submission(w: Wizard) -> dict:
@@ -417,7 +435,7 @@ def start_again(journey):
     state = journey_state(w)
     first = w.steps[0].name
     kept = {first: state["answers"][first]} if first in state["answers"] else {}
-    save_state(w, {"answers": kept})
+    save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
     return redirect(step_url(w, first), 303)
 
 
@@ -442,6 +460,21 @@ def deleted():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(exc):
+    if session.token is None:
+        # No live draft behind this form, so nothing was kept: say which case it is.
+        journey = (request.view_args or {}).get("journey")
+        start = url_for("wizard.start", journey=journey) if journey in JOURNEYS else url_for("wizard.index")
+        if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+            hours = f"{current_app.config['DRAFT_LIFETIME_HOURS']:g}"
+            return render_template("pages/error.html", title="Your answers have expired",
+                                   message=f"For your privacy, answers are deleted {hours} hours after "
+                                           "the last change. Nothing was saved from this page.",
+                                   start=start), 400
+        return render_template("pages/error.html", title="Please allow cookies",
+                               message="This service keeps your answers between pages with a cookie, "
+                                       "and your browser did not send it. Allow cookies for this "
+                                       "site, then start again. Nothing was saved from this page.",
+                               start=start), 400
     return render_template("pages/error.html", title="Please try again",
                            message="This page was open for too long or was sent twice, so nothing "
                                    "was saved from it. Your earlier answers are kept.",
