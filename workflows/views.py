@@ -489,6 +489,13 @@ def http_error(exc):
     messages = {413: f"Files must be smaller than 10 MB each, and {current_app.config['MAX_UPLOAD_MB']} MB "
                      "together. Your answers are kept: go back and choose a smaller file."}
     title = titles.get(exc.code, "Sorry, there is a problem")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if exc.code == 413 and not (request.mimetype == "multipart/form-data"
+                                and (request.content_length or limit + 1) > limit):
+        # Not a file over the limit but a form flooded with fields or text.
+        title = "The form is too large"
+        messages[413] = ("This page sent far more than the form asks for, so nothing was saved "
+                         "from it. Your earlier answers are kept: go back and try again.")
     return render_template("pages/error.html", title=title,
                            message=messages.get(exc.code, "")), exc.code
 
