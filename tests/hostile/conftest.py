@@ -74,7 +74,8 @@ class Member:
     def token(self, path) -> str:
         return csrf_of(self.get(path))
 
-    def post(self, path, data=None, follow=True, token_from=None, content_type=None, token=None, **kw):
+    def post(self, path, data=None, follow=True, token_from=None, content_type=None, token=None,
+             timeout=TIMEOUT, **kw):
         fields, files = [], []
         for name, value in dict(data or {}).items():
             values = value if isinstance(value, list) else [value]
@@ -87,7 +88,7 @@ class Member:
         if not any(name == "csrf_token" for name, _ in fields):
             fields.append(("csrf_token", token if token is not None else self.token(token_from or path)))
         return self.http.post(self.url + path, data=fields, files=files or None,
-                              allow_redirects=follow, timeout=TIMEOUT, **kw)
+                              allow_redirects=follow, timeout=timeout, **kw)
 
     @property
     def draft(self) -> str | None:
