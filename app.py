@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 import secrets
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, Request
 from flask_babel import Babel
 from flask_mail import Mail
 from flask_wtf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflows import journeys, language, plan, views
@@ -50,6 +53,24 @@ ENV_SETTINGS = {
 }
 
 
+class FormParser(FormDataParser):
+    """Werkzeug applies MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS to multipart bodies only; a
+    plain (urlencoded) form of 25 MB or a million fields would be parsed whole. Here the same
+    limits hold for plain forms: the whole body, and the number of fields."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        data = stream.read() if self.max_form_memory_size is None else stream.read(self.max_form_memory_size + 1)
+        if self.max_form_memory_size is not None and len(data) > self.max_form_memory_size:
+            raise RequestEntityTooLarge()
+        if self.max_form_parts is not None and data.count(b"&") >= self.max_form_parts:
+            raise RequestEntityTooLarge()
+        return super()._parse_urlencoded(io.BytesIO(data), mimetype, content_length, options)
+
+
+class LimitedRequest(Request):
+    form_data_parser_class = FormParser
+
+
 def _secret_key(instance: Path) -> str:
     """A generated key kept in the instance folder, so local runs need no set-up."""
     path = instance / "secret.key"
@@ -61,6 +82,7 @@ def _secret_key(instance: Path) -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = LimitedRequest
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.update(

@@ -238,10 +238,15 @@ class DraftStore:
             db.execute(delete(Upload).where(Upload.id == upload_id, Upload.draft_key == _key(token)))
 
     # submissions --------------------------------------------------------------------------
-    def add_submission(self, token: str, journey: str, reference: str, answers: dict) -> None:
-        with Session(self.engine) as db, db.begin():
-            db.add(Submission(reference=reference, draft_key=_key(token), journey=journey,
-                              data=self.seal(answers), created_at=self.clock()))
+    def add_submission(self, token: str, journey: str, reference: str, answers: dict) -> bool:
+        """Store a submission; False if its reference is taken (by a concurrent request)."""
+        try:
+            with Session(self.engine) as db, db.begin():
+                db.add(Submission(reference=reference, draft_key=_key(token), journey=journey,
+                                  data=self.seal(answers), created_at=self.clock()))
+            return True
+        except IntegrityError:
+            return False
 
     def get_submission(self, token: str, journey: str, reference: str) -> dict | None:
         with Session(self.engine) as db:

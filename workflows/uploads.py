@@ -13,9 +13,9 @@ import warnings
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
@@ -63,6 +63,11 @@ def accept(data: bytes) -> Intake:
 
 
 def _accept_image(data: bytes) -> Intake:
+    # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+    # imported, which would let a photo cut off half-way pass as a whole receipt (the missing
+    # part printed grey). Every image WeasyPrint draws here was re-encoded by this function,
+    # so nothing needs the switch: it stays off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -100,9 +105,15 @@ def _accept_pdf(data: bytes) -> Intake:
         pages = len(reader.pages)
         for page in reader.pages:
             page.mediabox  # reading each page finds most broken files now, not at render
+        # The packet copies every page into a new PDF and reads its content: do both now, so
+        # a file that pypdf refuses to copy (a stream with an impossible /Length, a /Length
+        # that refers to itself, content that decompresses past pypdf's limits) is refused
+        # here, with a message, rather than breaking the member's packet later.
+        for page in PdfWriter(clone_from=reader).pages[:MAX_PDF_PAGES]:
+            page.get_contents()
     except UploadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
             IndexError, OSError, NotImplementedError, AssertionError):
         raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
     if pages == 0:

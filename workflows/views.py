@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import hmac
 import math
 import re
-import secrets
 import unicodedata
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -292,9 +293,7 @@ def review(journey):
     if request.method == "POST" and (declaration is None or declaration.validate()):
         if declaration is not None:
             answers["declaration"] = engine.form_answers(declaration)
-        reference = new_reference(w.reference_prefix)
-        store().add_submission(draft_token(), w.slug, reference, answers)
-        state["reference"] = reference
+        state["reference"] = finish(w, state, answers)
         save_state(w, state)
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
@@ -304,11 +303,30 @@ def review(journey):
                            progress=w.progress("check", answers), notices=notices_for(w, answers))
 
 
-def new_reference(prefix: str) -> str:
+def new_reference(prefix: str, seed: str) -> str:
+    """A reference derived from `seed` with the app's secret: unguessable from outside, and
+    the same for every request that finishes the same journey of the same draft."""
     # Crockford-style alphabet: no I, L, O or U to misread over the phone.
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    code = "".join(secrets.choice(alphabet) for _position in range(8))
+    key = current_app.secret_key
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, seed.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:5], "big")
+    code = "".join(alphabet[(number >> (5 * i)) & 31] for i in range(8))
     return f"{prefix}-{code[:4]}-{code[4:]}"
+
+
+def finish(w: Wizard, state: dict, answers: dict) -> str:
+    """Store the submission; return its reference. A double click, a replay or a second tab
+    finishing the same draft at the same moment all derive the same reference (from the draft,
+    the journey and how many times it was started again), so they make one submission: the
+    first stores it and the others find it. A clash with another draft's reference moves on."""
+    token = draft_token()
+    for attempt in range(5):
+        reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
+        if (store().add_submission(token, w.slug, reference, answers)
+                or store().get_submission(token, w.slug, reference) is not None):
+            return reference
+    raise RuntimeError("no free reference")
 
 
 def submission(w: Wizard) -> dict:
@@ -425,9 +443,9 @@ def send(journey):
         if not previous.status.startswith("already-"):
             previous = None  # this request sent it (or queued it): the page says how it went
     if previous is not None:  # a replay, a double click or another tab
-        flash(_("This was already queued to be sent: it was not queued again")
-              if previous.status == "queued" else
-              _("This was already sent: it was not sent again"))
+        flash(_("This %(item)s is already queued to be sent: it was not queued again",
+                item=w.outputs.item_name) if previous.status == "queued" else
+              _("This %(item)s was already sent: it was not sent again", item=w.outputs.item_name))
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
 
 
@@ -454,7 +472,7 @@ def start_again(journey):
     state = journey_state(w)
     first = w.steps[0].name
     kept = {first: state["answers"][first]} if first in state["answers"] else {}
-    save_state(w, {"answers": kept})
+    save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
     return redirect(step_url(w, first), 303)
 
 
@@ -496,6 +514,23 @@ def deleted():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(exc):
+    if session.token is None:
+        # No live draft behind this form, so nothing was kept: say which case it is.
+        journey = (request.view_args or {}).get("journey")
+        start = url_for("wizard.start", journey=journey) if journey in JOURNEYS else url_for("wizard.index")
+        if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+            return render_template(
+                "pages/error.html", title=_("Your answers have expired"),
+                message=_("For your privacy, answers are deleted %(hours)s hours after the last "
+                          "change. Nothing was saved from this page.",
+                          hours=f"{current_app.config['DRAFT_LIFETIME_HOURS']:g}"),
+                start=start), 400
+        return render_template(
+            "pages/error.html", title=_("Please allow cookies"),
+            message=_("This service keeps your answers between pages with a cookie, and your "
+                      "browser did not send it. Allow cookies for this site, then start again. "
+                      "Nothing was saved from this page."),
+            start=start), 400
     return render_template("pages/error.html", title=_("Please try again"),
                            message=_("This page was open for too long or was sent twice, so "
                                      "nothing was saved from it. Your earlier answers are kept."),
@@ -514,6 +549,13 @@ def http_error(exc):
                        total=current_app.config["MAX_UPLOAD_MB"])}
     title = titles.get(exc.code, _("Sorry, there is a problem"))
     headers = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if exc.code == 413 and not (request.mimetype == "multipart/form-data"
+                                and (request.content_length or limit + 1) > limit):
+        # Not a file over the limit but a form flooded with fields or text.
+        title = _("The form is too large")
+        messages[413] = _("This page sent far more than the form asks for, so nothing was saved "
+                          "from it. Your earlier answers are kept: go back and try again.")
     return render_template("pages/error.html", title=title,
                            message=messages.get(exc.code, "")), exc.code, headers
 
