@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
+import weakref
 from pathlib import Path
 from typing import NamedTuple
 
@@ -131,6 +133,11 @@ class DraftStore:
             # Databases made before drafts had a version get the column (every row at 0).
             if "version" not in {c["name"] for c in inspect(db).get_columns("drafts")}:
                 db.execute(text("ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"))
+        # `gunicorn --preload` forks its workers from a process that has used this engine: a
+        # worker must not use the pooled connection it inherits (two processes on one
+        # PostgreSQL socket, or one SQLite handle). Each child starts with an empty pool.
+        engine = weakref.ref(self.engine)
+        os.register_at_fork(after_in_child=lambda: engine() and engine().dispose(close=False))
         self.fernet = fernet
         self.lifetime = lifetime
         self.clock = clock
