@@ -59,13 +59,15 @@ def up(url) -> bool:
 def test_a_member_whose_requests_alternate_between_two_processes_sees_one_draft(app_processes):
     a, b = app_processes
     member = HttpMember(a, b)
-    # Step 1 read from A and saved through B; the next page, from A, knows it.
-    saved = member.post("/claim/member", MEMBER, token_from="/claim/member")
-    assert [r.server for r in member.replies] == [a, b, a]
+    # Step 1 opened and saved through A; the next page comes from B.
+    saved = member.post("/claim/member", MEMBER, via=a)
+    assert [r.server for r in member.replies] == [a, a, b]
     assert saved.path == "/claim/patient" and saved.status_code == 200
+    assert parse(member.get("/claim/member", via=b)).find("input", {"name": "full_name"})["value"] \
+        == MEMBER["full_name"]
 
     fill_claim(member, finish=False)  # every step again, each page and post on the other process
-    assert {r.server for r in member.replies[3:]} == {a, b}
+    assert {r.server for r in member.replies[4:]} == {a, b}
     review = text_of(member.get("/claim/check", via=b))
     for answer in (MEMBER["full_name"], MEMBER["reference"], MEMBER["email"], TREATMENT["reason"],
                    EXPENSES[0]["provider"], EXPENSES[1]["provider"], "receipt.jpg"):
