@@ -162,13 +162,13 @@ def run_members(work, count: int, ramp: float) -> tuple[list, list, float]:
     return results, errors, time.perf_counter() - start
 
 
-def serve(target: str, env: dict, log: Path, threads: int) -> tuple[subprocess.Popen, str]:
+def serve(target: str, env: dict, log: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     """gunicorn -w 2 --preload on a free port, as the README runs the app in production."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "--preload", "--timeout", "120",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--preload", "--timeout", "120",
          *(["--threads", str(threads)] if threads > 1 else []), "-b",
          f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "benchmarks"),
          target], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -207,6 +207,7 @@ def main():
                         help="seconds a member spends on a page (0.5x to 1.5x of it); 0: none")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which members arrive")
     parser.add_argument("--database-url", help="default: a temp SQLite file")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn -w (default: 2)")
     parser.add_argument("--threads", type=int, default=1,
                         help="gunicorn --threads per worker (default: 1, the sync worker)")
     parser.add_argument("--check", action="store_true", help=f"exit 1 if a p99 is {TARGET_MS} ms or more")
@@ -216,7 +217,7 @@ def main():
     url = args.database_url or f"sqlite:///{tmp / 'drafts.sqlite3'}"
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}; "
           f"{args.members} members arriving over {args.ramp:g} s, think time "
-          f"{args.think * 0.5:g}-{args.think * 1.5:g} s a page; gunicorn -w 2 --preload"
+          f"{args.think * 0.5:g}-{args.think * 1.5:g} s a page; gunicorn -w {args.workers} --preload"
           f"{f' --threads {args.threads}' if args.threads > 1 else ''}; database {url.split(':')[0]}; "
           f"load average before: {loadavg()}\n")
     env = {**os.environ, "SECRET_KEY": "bench-load", "DATABASE_URL": url, "MAIL_SERVER": "",
@@ -227,14 +228,14 @@ def main():
     pages = len(claim_steps("x")) + 1
     servers = []
     try:
-        server, base = serve("bench_claim:make_bare_app()", env, tmp / "bare.log", args.threads)
+        server, base = serve("bench_claim:make_bare_app()", env, tmp / "bare.log", args.workers, args.threads)
         servers.append(server)
         bare = [Member(base, args.think, seed=i) for i in range(args.members)]
         _, bare_errors, bare_wall = run_members(lambda i: bare_journey(bare[i], pages),
                                                 args.members, args.ramp)
         server.terminate(), server.wait(10)
 
-        server, base = serve("app:app", env, tmp / "app.log", args.threads)
+        server, base = serve("app:app", env, tmp / "app.log", args.workers, args.threads)
         servers.append(server)
         ours = [Member(base, args.think, seed=i) for i in range(args.members)]
         pdfs, errors, wall = run_members(lambda i: claim_journey(ours[i], names[i]),
