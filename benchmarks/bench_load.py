@@ -162,6 +162,15 @@ def run_members(work, count: int, ramp: float) -> tuple[list, list, float]:
     return results, errors, time.perf_counter() - start
 
 
+def warm_up(work, workers: int):
+    """Untimed: a journey per worker, two at a time, so each worker has compiled its
+    templates and loaded WeasyPrint's fonts before the members come (for both sides)."""
+    for _ in range(0, workers, 2):
+        _, errors, _ = run_members(work, 2, 0)
+        if errors:
+            raise SystemExit(f"warm-up failed: {errors}")
+
+
 def serve(target: str, env: dict, log: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     """gunicorn -w 2 --preload on a free port, as the README runs the app in production."""
     with socket.socket() as s:
@@ -230,6 +239,7 @@ def main():
     try:
         server, base = serve("bench_claim:make_bare_app()", env, tmp / "bare.log", args.workers, args.threads)
         servers.append(server)
+        warm_up(lambda i: bare_journey(Member(base, 0, seed=-1), pages), args.workers)
         bare = [Member(base, args.think, seed=i) for i in range(args.members)]
         _, bare_errors, bare_wall = run_members(lambda i: bare_journey(bare[i], pages),
                                                 args.members, args.ramp)
@@ -237,6 +247,7 @@ def main():
 
         server, base = serve("app:app", env, tmp / "app.log", args.workers, args.threads)
         servers.append(server)
+        warm_up(lambda i: claim_journey(Member(base, 0, seed=-1), f"Warm Up{i:03d}"), args.workers)
         ours = [Member(base, args.think, seed=i) for i in range(args.members)]
         pdfs, errors, wall = run_members(lambda i: claim_journey(ours[i], names[i]),
                                          args.members, args.ramp)
