@@ -1,20 +1,27 @@
-"""Shared fixtures: a real app on a temporary SQLite database, a real SMTP server
-(aiosmtpd on 127.0.0.1), a live HTTP server and headless Chromium (Playwright)."""
+"""Shared fixtures: a real app on a temporary database (a SQLite file, or with
+TEST_DATABASE_URL a PostgreSQL schema of its own), a real SMTP server (aiosmtpd on
+127.0.0.1), a live HTTP server and headless Chromium (Playwright)."""
 from __future__ import annotations
 
 import datetime as dt
 import email
 import email.policy
+import http.client
 import io
+import os
+import secrets
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 from PIL import Image
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -26,19 +33,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# `./dev test` runs the suite twice: on SQLite, then with TEST_DATABASE_URL pointing at a
+# throwaway PostgreSQL database, where each test gets a schema of its own.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():
+    engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def database_url(request, tmp_path):
+    """The test's own empty database, for every app it creates (in this process or others)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'drafts.sqlite3'}"
+        return
+    admin, schema = request.getfixturevalue("postgres_admin"), f"test_{secrets.token_hex(6)}"
+    with admin.connect() as db:
+        db.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(TEST_DATABASE_URL)
+    yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    with admin.connect() as db:  # a connection still open would block the drop: fail instead
+        db.execute(text("SET lock_timeout = '10s'"))
+        db.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    made = []
+
     def factory(**config):
         settings = {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'drafts.sqlite3'}",
+            "DATABASE_URL": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "MAIL_SERVER": "",
         }
         settings.update(config)
-        return create_app(settings)
-    return factory
+        made.append(create_app(settings))
+        return made[-1]
+    yield factory
+    for app in made:  # close pooled connections (PostgreSQL counts them)
+        app.extensions["drafts"].engine.dispose()
 
 
 @pytest.fixture
@@ -96,6 +136,88 @@ class Browserless:
 @pytest.fixture
 def web(client):
     return Browserless(client)
+
+
+@dataclass
+class Reply:
+    status_code: int
+    path: str  # of the request that gave this reply (the last one when redirects were followed)
+    headers: dict
+    data: bytes
+    server: str  # base URL of the process that answered
+
+    def get_data(self, as_text=False):
+        return self.data.decode() if as_text else self.data
+
+
+class HttpMember:
+    """Browserless's twin over real HTTP (same get/post, so fill_claim drives it): one
+    member's browser without JavaScript, with its draft cookie. Requests go to `servers` in
+    turn, so with two app processes every other request is answered by the other one;
+    `via=` picks one. Another tab of the same member: HttpMember(..., cookie=m.cookie)."""
+
+    def __init__(self, *servers, cookie=""):
+        self.servers, self.turn, self.cookie = list(servers), 0, cookie
+        self.replies: list[Reply] = []
+
+    def request(self, method, path, body=b"", headers=None, via=None) -> Reply:
+        if via is None:
+            via, self.turn = self.servers[self.turn % len(self.servers)], self.turn + 1
+        conn = http.client.HTTPConnection(urlsplit(via).netloc, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers={
+                **({"Cookie": f"draft={self.cookie}"} if self.cookie else {}), **(headers or {})})
+            r = conn.getresponse()
+            reply = Reply(r.status, path, dict(r.getheaders()), r.read(), via)
+            for header in r.msg.get_all("Set-Cookie") or []:
+                morsel = SimpleCookie(header).get("draft")
+                if morsel is not None:
+                    self.cookie = "" if morsel["max-age"] == "0" else morsel.value
+        finally:
+            conn.close()
+        self.replies.append(reply)
+        return reply
+
+    def get(self, url, follow=True, via=None):
+        reply = self.request("GET", url, via=via)
+        while follow and reply.status_code in (301, 302, 303):
+            reply = self.request("GET", urlsplit(reply.headers["Location"])._replace(
+                scheme="", netloc="").geturl())
+        return reply
+
+    def post(self, url, data=None, follow=True, token_from=None, content_type=None, via=None):
+        """Open the page (for its CSRF token), post the form, follow the redirect."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_of(self.get(token_from or url)))
+        reply = self.post_form(url, data, via=via)
+        if follow and reply.status_code in (301, 302, 303):
+            return self.get(urlsplit(reply.headers["Location"])._replace(scheme="", netloc="").geturl())
+        return reply
+
+
+    def post_form(self, url, data, via=None) -> Reply:
+        """Only the POST (data has its csrf_token); multipart when it holds a file."""
+        if any(isinstance(v, tuple) for v in data.values()):
+            body, content_type = multipart(data)
+        else:
+            body, content_type = urlencode(data).encode(), "application/x-www-form-urlencoded"
+        return self.request("POST", url, body, {"Content-Type": content_type}, via=via)
+
+
+def multipart(fields: dict) -> tuple[bytes, str]:
+    """multipart/form-data of plain values and files given as (file object, name)."""
+    boundary = secrets.token_hex(16)
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"".encode())
+        if isinstance(value, tuple):
+            fileobj, filename = value
+            out.write(f"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream"
+                      "\r\n\r\n".encode() + fileobj.read() + b"\r\n")
+        else:
+            out.write(f"\r\n\r\n{value}\r\n".encode())
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 # --- answers used across tests ------------------------------------------------------------------

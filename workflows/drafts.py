@@ -12,14 +12,17 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
+import weakref
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, request as current_request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
-                        create_engine, delete, event, exists, insert, select, update)
+                        create_engine, delete, event, exists, insert, inspect, select, text, update)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.datastructures import CallbackDict
@@ -35,6 +38,8 @@ class Draft(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # Bumped by every write: a request saves only over the version it read (see update()).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
 class Upload(Base):
@@ -121,6 +126,13 @@ def load_keys(config: dict, instance_path: str) -> MultiFernet:
     return MultiFernet([Fernet(k) for k in keys])
 
 
+class Loaded(NamedTuple):
+    data: dict
+    updated_at: dt.datetime
+    version: int
+    raw: bytes  # the decrypted JSON as read: what this request's changes are measured against
+
+
 class DraftStore:
     def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow):
         # hide_parameters: a database error message (and so a log line) never carries values.
@@ -128,7 +140,20 @@ class DraftStore:
                                     hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        with self.engine.begin() as db:
+            if self.engine.dialect.name == "postgresql":
+                # Several app processes may start at once on one database: one creates the
+                # tables, the others wait and then find them (DDL is transactional here).
+                db.execute(text("SELECT pg_advisory_xact_lock(4711)"))
+            Base.metadata.create_all(db)
+            # Databases made before drafts had a version get the column (every row at 0).
+            if "version" not in {c["name"] for c in inspect(db).get_columns("drafts")}:
+                db.execute(text("ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"))
+        # `gunicorn --preload` forks its workers from a process that has used this engine: a
+        # worker must not use the pooled connection it inherits (two processes on one
+        # PostgreSQL socket, or one SQLite handle). Each child starts with an empty pool.
+        engine = weakref.ref(self.engine)
+        os.register_at_fork(after_in_child=lambda: engine() and engine().dispose(close=False))
         self.fernet = fernet
         self.lifetime = lifetime
         self.clock = clock
@@ -148,29 +173,62 @@ class DraftStore:
 
     # Drafts are read and written on every wizard request: plain SQL statements, no ORM
     # identity map, one statement per write in the usual case.
-    def load(self, token: str):
-        """(data, updated_at) of a live draft, or None if unknown, expired or unreadable."""
+    def load(self, token: str) -> Loaded | None:
+        """A live draft, or None if unknown, expired or unreadable."""
         with self.engine.connect() as db:
-            row = db.execute(select(Draft.data, Draft.updated_at).where(
+            row = db.execute(select(Draft.data, Draft.updated_at, Draft.version).where(
                 Draft.key == _key(token), Draft.expires_at > self.clock())).first()
         if row is None:
             return None
         try:
-            return self.open(row.data), row.updated_at
+            raw = self.open(row.data, raw=True)
         except InvalidToken:
             return None
+        return Loaded(json.loads(raw), row.updated_at, row.version, raw)
 
-    def save(self, token: str, data: dict, create: bool = True) -> bool:
-        """Write a draft. With create=False only an existing draft is updated: a request
-        that began before "Delete my answers" must not bring the deleted draft back."""
+    def _values(self, data: dict) -> dict:
         now = self.clock()
-        values = {"data": self.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
+        return {"data": self.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
+
+    def save(self, token: str, data: dict, create: bool = True) -> int | None:
+        """Write a draft over whatever it holds (a new draft's first write); return the
+        version written. With create=False only an existing draft is updated (else None):
+        a request that began before "Delete my answers" must not bring the deleted draft back."""
+        values = self._values(data)
         with self.engine.begin() as db:
-            if db.execute(update(Draft).where(Draft.key == _key(token)).values(**values)).rowcount:
-                return True
-            if create:
-                db.execute(insert(Draft).values(key=_key(token), **values))
-            return create
+            version = db.execute(update(Draft).where(Draft.key == _key(token))
+                                 .values(version=Draft.version + 1, **values)
+                                 .returning(Draft.version)).scalar()
+            if version is None and create:
+                db.execute(insert(Draft).values(key=_key(token), version=1, **values))
+                version = 1
+            return version
+
+    def update(self, token: str, data: dict, seen: int, base: bytes) -> int | None:
+        """Write a request's draft over the version it read (`seen`, whose JSON was `base`);
+        return the version written, or None if the draft was deleted meanwhile.
+
+        Two requests of one member can run at once (an upload in one tab, a step saved in
+        another), and a draft is one encrypted blob: a plain write would drop the changes
+        of whichever request finished first. So the write is optimistic: it succeeds only if
+        the row still holds the version this request read. If another request wrote first,
+        this one reads the fresh draft, re-applies its own changes (what differs between
+        `base` and `data`) to it with merge(), and tries again. The usual case costs
+        nothing more than the one UPDATE; no lock is held while a request runs, and it
+        works the same on SQLite and PostgreSQL."""
+        for _ in range(50):
+            with self.engine.begin() as db:
+                if db.execute(update(Draft).where(Draft.key == _key(token), Draft.version == seen)
+                              .values(version=seen + 1, **self._values(data))).rowcount:
+                    return seen + 1
+                row = db.execute(select(Draft.data, Draft.version)
+                                 .where(Draft.key == _key(token))).first()
+            if row is None:
+                return None  # deleted (or purged) while this request ran: stays deleted
+            theirs = self.open(row.data, raw=True)
+            data = merge(json.loads(base), data, json.loads(theirs))
+            base, seen = theirs, row.version
+        raise RuntimeError("draft kept changing under this request")
 
     def touch(self, token: str) -> None:
         now = self.clock()
@@ -352,6 +410,41 @@ class DraftStore:
             return once(), ends
 
 
+_MISSING = object()
+
+
+def merge(base, mine, theirs):
+    """Three-way merge of JSON values: this request's changes (base -> mine) applied to
+    what another request saved meanwhile (theirs). Dicts merge key by key, so answers to
+    different steps, or different answers of one step, never overwrite each other. Lists
+    of dicts with an "id" (uploaded files) merge by id: files added or removed in one tab
+    and files added in another are all kept. Anything else changed on both sides takes
+    this request's value: it is the later write, as the member would expect."""
+    if mine == base:
+        return theirs
+    if theirs == base or theirs == mine:
+        return mine
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        base = base if isinstance(base, dict) else {}
+        merged = {}
+        for key in [*theirs, *(k for k in mine if k not in theirs)]:
+            value = merge(base.get(key, _MISSING), mine.get(key, _MISSING), theirs.get(key, _MISSING))
+            if value is not _MISSING:
+                merged[key] = value
+        return merged
+    if all(_is_id_list(v) for v in (mine, theirs)) and (base is _MISSING or _is_id_list(base)):
+        before = {i["id"]: i for i in base} if base is not _MISSING else {}
+        ours, their_ids = {i["id"]: i for i in mine}, {i["id"] for i in theirs}
+        kept = [merge(before.get(i["id"], _MISSING), ours.get(i["id"], _MISSING), i)
+                for i in theirs if i["id"] in ours or i["id"] not in before]
+        return kept + [i for i in mine if i["id"] not in before and i["id"] not in their_ids]
+    return mine
+
+
+def _is_id_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and "id" in i for i in value)
+
+
 def _sqlite_pragmas(conn, _record):
     cur = conn.cursor()
     # WAL lets readers run beside a writer; NORMAL sync is durable across app crashes.
@@ -365,16 +458,24 @@ def _sqlite_pragmas(conn, _record):
 # --- Flask session backed by the draft ------------------------------------------------------
 
 class DraftSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, token=None, stale=False, unavailable=False):
+    def __init__(self, initial=None, token=None, stale=False, unavailable=False, version=0, raw=b""):
         def on_update(self):
             self.modified = True
         super().__init__(initial, on_update)
         self.token = token
         self.stale = stale  # last saved long enough ago that a read should extend the expiry
+        self.version, self.raw = version, raw  # what was read: see DraftStore.update()
         self.modified = False
         self.deleted = False
         # The database could not be reached: nothing may be read or written for this request.
         self.unavailable = unavailable
+
+    def create(self, store: DraftStore) -> str:
+        """Save a new draft now (uploads need its row) and return its token."""
+        self.token = store.new_token()
+        self.raw = json.dumps(dict(self), separators=(",", ":")).encode()
+        self.version = store.save(self.token, dict(self))
+        return self.token
 
     def delete(self):
         """Forget this draft on the response (the store row is deleted by the caller)."""
@@ -402,9 +503,8 @@ class DraftSessionInterface(SessionInterface):
                 _log_unavailable(exc, "read")
                 return DraftSession(token=token, unavailable=True)
             if found is not None:
-                data, updated_at = found
-                return DraftSession(data, token=token,
-                                    stale=self.store.clock() - updated_at > self.touch_after)
+                return DraftSession(found.data, token=token, version=found.version, raw=found.raw,
+                                    stale=self.store.clock() - found.updated_at > self.touch_after)
         return DraftSession()
 
     def save_session(self, app: Flask, session: DraftSession, response):
@@ -427,10 +527,9 @@ class DraftSessionInterface(SessionInterface):
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
             return
         if session.modified and session:
-            created = session.token is None
-            if created:
-                session.token = self.store.new_token()
-            if not self.store.save(session.token, dict(session), create=created):
+            if session.token is None:
+                session.create(self.store)
+            elif self.store.update(session.token, dict(session), session.version, session.raw) is None:
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
                 return  # deleted (or expired) while this request ran: stays deleted
         elif session.token and session.stale:

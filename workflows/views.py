@@ -51,9 +51,8 @@ def save_state(w: Wizard, state: dict) -> None:
 def draft_token() -> str:
     """The draft's token, creating and saving the draft now if it is new (uploads need it)."""
     if session.token is None:
-        session.token = store().new_token()
         session["created"] = True
-        store().save(session.token, dict(session))
+        session.create(store())
     return session.token
 
 
