@@ -110,7 +110,7 @@ def test_expense_form_refuses_bad_answers(validate, changes, field, message):
     ("be71096123456769", "BE", None),
     ("BE72 0961 2345 6769", "BE", "IBAN is not valid: check it for a mistyped character"),
     ("BE71 0961 2345 676", "BE", "IBAN has the wrong number of characters for its country"),
-    ("DE89 3704 0044 0532 0130 00", "BE", "This IBAN is for another country (DE) than the bank's (BE): check the IBAN or change the bank's country"),
+    ("DE89 3704 0044 0532 0130 00", "BE", "This IBAN is for another country (Germany) than the bank's (Belgium): check the IBAN or change the bank's country"),
     ("hello", "BE", "Enter an IBAN in the correct format, like BE71 0961 2345 6769"),
     ("", "BE", "Enter the IBAN"),
 ])

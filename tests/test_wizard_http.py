@@ -239,7 +239,7 @@ def test_answers_are_checked_again_before_finishing(web):
     assert response.request.path == "/claim/bank-iban"
     page = parse(response)
     assert page.find(id="iban-error").get_text(" ", strip=True).startswith(
-        "Error: This IBAN is for another country (BE) than the bank's (NL)")
+        "Error: This IBAN is for another country (Belgium) than the bank's (Netherlands)")
     with web.client.application.extensions["drafts"].engine.connect() as db:
         assert db.execute(text("select count(*) from submissions")).scalar() == 0
 

@@ -297,7 +297,13 @@ def format_amount(amount) -> str:
 
 
 def format_money(amount, currency: str) -> str:
-    return f"{currency} {format_amount(amount)}" if currency else format_amount(amount)
+    """"EUR 1,234.50" in English; the code after the amount elsewhere ("1 234,50 EUR")."""
+    if not currency:
+        return format_amount(amount)
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{currency} {format_amount(amount)}"
+    return f"{format_amount(amount)}\u00a0{currency}"
 
 
 def display(f: Field, value) -> str:

@@ -442,7 +442,7 @@ def normalise_iban(text: str, expected_country: str | None = None) -> str:
         raise ValidationError(_(
             "This IBAN is for another country (%(iban_country)s) than the bank's (%(bank_country)s): "
             "check the IBAN or change the bank's country",
-            iban_country=value.country_code, bank_country=expected_country))
+            iban_country=country_name(value.country_code), bank_country=country_name(expected_country)))
     return value.formatted
 
 

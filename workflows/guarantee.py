@@ -69,6 +69,10 @@ def notices(answers: Answers, today: dt.date | None = None, rules=RULES) -> list
                   "Cigna on one of the numbers below.")]
     if short_notice(answers, today, rules):
         days = (admission_date(answers) - today).days
+        if days == 0:
+            return [_("The admission is today: Cigna asks for about %(lead)d days' notice before "
+                      "a planned admission. As well as emailing the request, phone Cigna on one "
+                      "of the numbers below.", lead=rules.gop_lead_time_days)]
         return [ngettext("The admission is in %(num)d day: Cigna asks for about %(lead)d days' "
                          "notice before a planned admission. As well as emailing the request, "
                          "phone Cigna on one of the numbers below.",

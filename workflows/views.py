@@ -518,11 +518,11 @@ def csrf_error(exc):
         journey = (request.view_args or {}).get("journey")
         start = url_for("wizard.start", journey=journey) if journey in JOURNEYS else url_for("wizard.index")
         if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+            hours = "{:g}".format(current_app.config["DRAFT_LIFETIME_HOURS"])
             return render_template(
                 "pages/error.html", title=_("Your answers have expired"),
                 message=_("For your privacy, answers are deleted %(hours)s hours after the last "
-                          "change. Nothing was saved from this page.",
-                          hours=f"{current_app.config['DRAFT_LIFETIME_HOURS']:g}"),
+                          "change. Nothing was saved from this page.", hours=hours),
                 start=start), 400
         return render_template(
             "pages/error.html", title=_("Please allow cookies"),

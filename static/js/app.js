@@ -1,31 +1,40 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // Move focus to the error summary so screen readers announce it.
-  var summary = document.querySelector("[data-focus]");
-  if (summary) summary.focus();
-  // Its links move the focus to the field, with the field's question in view.
-  if (summary) summary.addEventListener("click", function (event) {
-    var link = event.target.closest("a[href^='#']");
-    var field = link && document.getElementById(link.getAttribute("href").slice(1));
-    if (!field) return;
-    event.preventDefault();
-    var set = field.closest("fieldset");
-    var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
-    question.scrollIntoView();
-    field.focus({ preventScroll: true });
-  });
-  // One click, one submission: a double click does not post the form twice.
-  document.addEventListener("submit", function (event) {
-    var button = event.target.querySelector("[data-once]");
-    if (!button) return;
-    if (event.target.dataset.sent) { event.preventDefault(); return; }
-    event.target.dataset.sent = "1";
-    setTimeout(function () { button.setAttribute("disabled", ""); }, 0);
-  });
+
+  // What each page gets, again after a page is swapped in place (see "inline" below).
+  function enhance(root) {
+    // Move focus to the error summary so screen readers announce it.
+    var summary = root.querySelector("[data-focus]");
+    if (summary) summary.focus();
+    // Its links move the focus to the field, with the field's question in view.
+    if (summary) summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      var set = field.closest("fieldset");
+      var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
+      question.scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
+    root.querySelectorAll("select[data-filter]").forEach(filterable);
+    // Copy the email text to the clipboard.
+    root.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.dataset.copy);
+        var done = function () { button.textContent = button.dataset.copied; };
+        if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+        else { field.select(); document.execCommand("copy"); done(); }
+      });
+    });
+    return summary;
+  }
+
   // Long lists (currencies): a box above the list narrows it to the options whose text has
   // every word typed; the first match is chosen when the choice made no longer matches.
-  document.querySelectorAll("select[data-filter]").forEach(function (select) {
+  function filterable(select) {
     if (!select.replaceChildren || !select.before) return; // older browsers: the plain list
     var all = Array.prototype.slice.call(select.options);
     var box = document.createElement("input");
@@ -59,15 +68,61 @@
       else select.value = chosen;
       status.textContent = words.length ? select.dataset.filterCount.replace("{n}", found.length) : "";
     });
-  });
-  // Copy the email text to the clipboard.
-  document.querySelectorAll("[data-copy]").forEach(function (button) {
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var field = document.getElementById(button.dataset.copy);
-      var done = function () { button.textContent = "Copied"; };
-      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
-      else { field.select(); document.execCommand("copy"); done(); }
+  }
+
+  // Add another (and change, remove) without a reload: links and forms marked data-inline
+  // fetch the next page and swap it in place of this one. The server answers exactly as it
+  // does for a plain browser (redirect after POST, the same HTML), so nothing here decides
+  // anything; any failure falls back to an ordinary page load.
+  function swap(html, url, push) {
+    var next = new DOMParser().parseFromString(html, "text/html");
+    document.title = next.title;
+    document.body.replaceWith(document.adoptNode(next.body));
+    if (push) history.pushState({ inline: true }, "", url);
+    var summary = enhance(document);
+    if (!summary) {
+      var heading = document.querySelector("main h1");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  }
+  function go(url, options) {
+    return fetch(url, Object.assign({ credentials: "same-origin", headers: { "X-Inline": "1" } }, options))
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok || type.indexOf("text/html") !== 0 || new URL(response.url).origin !== location.origin) throw response;
+        return response.text().then(function (html) { swap(html, response.url, response.url !== location.href); });
+      });
+  }
+  if (window.fetch && window.DOMParser && history.pushState) {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-inline]");
+      if (!link || event.defaultPrevented || event.button || event.metaKey || event.ctrlKey || event.shiftKey) return;
+      event.preventDefault();
+      go(link.href).catch(function () { location.href = link.href; });
     });
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.hasAttribute("data-inline") || event.defaultPrevented) return;
+      event.preventDefault();
+      if (form.dataset.sent) return;
+      form.dataset.sent = "1";
+      var data;
+      try { data = new FormData(form, event.submitter); } catch (e) { data = new FormData(form); }
+      go(form.action, { method: "POST", body: new URLSearchParams(data) })
+        .catch(function () { HTMLFormElement.prototype.submit.call(form); });
+    });
+    // Back and forward after swaps: load the page the address now shows.
+    window.addEventListener("popstate", function () { location.reload(); });
+  }
+
+  // One click, one submission: a double click does not post the form twice.
+  document.addEventListener("submit", function (event) {
+    var button = event.target.querySelector("[data-once]");
+    if (!button || event.target.hasAttribute("data-inline")) return;
+    if (event.target.dataset.sent) { event.preventDefault(); return; }
+    event.target.dataset.sent = "1";
+    setTimeout(function () { button.setAttribute("disabled", ""); }, 0);
   });
+
+  enhance(document);
 })();

@@ -2,6 +2,8 @@
 keyboard, announced, never sending the form), checked with axe-core while in use."""
 from __future__ import annotations
 
+import re
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -71,3 +73,52 @@ def test_currency_list_narrows_as_you_type(page, live_server):
         page.get_by_label(name, exact=True).fill(LINE[name.lower()])
     page.get_by_role("button", name="Save expense").click()
     expect(page.locator("table.totals")).to_contain_text("CHF 80.00")
+
+
+def fill_line(page, line):
+    for part in ("day", "month", "year"):
+        page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(line[f"date-{part}"])
+    for label in ("Provider", "Description", "Amount"):
+        page.get_by_label(label, exact=True).fill(line[label.lower()])
+    page.get_by_label("Currency", exact=True).select_option(line["currency"])
+
+
+def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_server):
+    at_new_expense(page, live_server)
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.evaluate("window.sameDocument = true")
+
+    fill_line(page, EXPENSES[0])
+    page.get_by_role("button", name="Save expense").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
+    assert page.url.endswith("/claim/expenses")
+    expect(page.locator("main h1")).to_be_focused()  # screen readers hear the new page
+
+    page.get_by_role("link", name="Add another expense").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
+    page.get_by_role("button", name="Save expense").click()  # nothing filled in
+    expect(page).to_have_title(re.compile(r"^Error: Add an expense"))
+    expect(page.locator(".error-summary")).to_be_focused()
+    fill_line(page, LINE)
+    page.get_by_role("button", name="Save expense").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 2 expenses")
+    expect(page.locator(".totals")).to_contain_text("CHF 80.00")
+
+    page.get_by_role("link", name="Change expense 2").click()
+    page.get_by_label("Amount", exact=True).fill("95")
+    page.get_by_role("button", name="Save expense").click()
+    expect(page.locator(".totals")).to_contain_text("CHF 95.00")
+    page.get_by_role("button", name="Remove expense 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
+
+    assert page.evaluate("window.sameDocument") is True and loads == []  # never reloaded
+    page.go_back()  # the address bar followed each page; back loads the one it shows
+    assert page.url.endswith("/claim/expenses/1")
+    page.wait_for_load_state()
+    # Expense 2 became expense 1, so the server sends the member to the list: every change
+    # was saved there as it was made.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
+    expect(page.locator(".items")).to_contain_text("Zahnklinik Basel")
+    expect(page.locator(".totals")).to_contain_text("CHF 95.00")
+    assert loads

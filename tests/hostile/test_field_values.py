@@ -138,7 +138,7 @@ def test_the_readme_documents_how_amounts_are_read():
     ("BE71 0961 2345 676", "IBAN has the wrong number of characters for its country"),
     ("BE71-0961-2345-6769", "Enter an IBAN in the correct format, like BE71 0961 2345 6769"),
     ("BE71\t0961 2345 6769", "IBAN must be on one line"),
-    ("NL91 ABNA 0417 1643 00", "This IBAN is for another country (NL) than the bank's (BE): "
+    ("NL91 ABNA 0417 1643 00", "This IBAN is for another country (Netherlands) than the bank's (Belgium): "
                                "check the IBAN or change the bank's country"),
 ])
 def test_wrong_ibans_are_refused_with_a_message(member, typed, message):
