@@ -104,6 +104,8 @@ def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_serv
     page.get_by_role("button", name="Save expense").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 2 expenses")
     expect(page.locator(".totals")).to_contain_text("CHF 80.00")
+    swapped = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert swapped.violations_count == 0, swapped.generate_report()
 
     page.get_by_role("link", name="Change expense 2").click()
     page.get_by_label("Amount", exact=True).fill("95")
