@@ -43,7 +43,10 @@ def make_bare_app(countries=None, redirect_on_post=False):
     from wtforms import DateField, EmailField, SelectField, StringField, TelField, TextAreaField
     from wtforms.validators import DataRequired, Email, Length
     from workflows.fields import country_choices  # by default the wizard's ~250 <option>s
-    choices = [c for c in country_choices() if countries is None or c.value in countries]
+    # Plain (value, label) strings, as a plain Flask-WTF page has: the wizard's labels are
+    # lazy translations, which need Flask-Babel; read here, outside any app, they are English.
+    choices = [(c.value, str(c.label)) for c in country_choices()
+               if countries is None or c.value in countries]
 
     class MemberForm(FlaskForm):
         full_name = StringField("Full name", [DataRequired(), Length(max=100)])
