@@ -113,8 +113,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     # Form fields are small; a flood of them is refused before parsing.
-    app.config.setdefault("MAX_FORM_PARTS", 300)
-    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 200_000)
+    # (Flask's defaults are 1000 and 500 KB, so only a value given in `config` is kept.)
+    app.config["MAX_FORM_PARTS"] = (config or {}).get("MAX_FORM_PARTS", 300)
+    app.config["MAX_FORM_MEMORY_SIZE"] = (config or {}).get("MAX_FORM_MEMORY_SIZE", 200_000)
 
     store = DraftStore(
         app.config["DATABASE_URL"],

@@ -228,3 +228,36 @@ def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
         assert len(inbox.messages) == 1
     finally:
         controller.stop()
+
+
+@pytest.mark.parametrize("code, refused, told", [
+    # The claims mailbox refused while the member's copy was taken: not "Sent".
+    ("550 No such mailbox", {CIGNA.claims_email},
+     "Sending failed: the mail server refused the recipients."),
+    # Greylisting (4xx for every recipient): queued and tried again later.
+    ("450 Try again later", {CIGNA.claims_email, "zoe@example.org"},
+     "Not sent yet. The mail server asked us to try again later."),
+])
+def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
+    from aiosmtpd.controller import Controller
+    from tests.conftest import Inbox, free_port
+
+    class RefusesCigna(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in refused:
+                return code
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+    inbox, port = RefusesCigna(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+        web = Browserless(app.test_client())
+        fill_claim(web)
+        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+        outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+        assert outcome.startswith(told), outcome
+        assert all(CIGNA.claims_email not in m["rcpt_tos"] for m in inbox.messages)
+    finally:
+        controller.stop()

@@ -150,6 +150,22 @@ def test_two_uploads_at_once_in_two_tabs_are_both_kept(member_at_check, live_ser
     assert "receipt.jpg" in page and "left-tab.jpg" in page and "right-tab.jpg" in page
 
 
+def test_two_expenses_added_at_once_in_two_tabs_are_both_kept(member_at_check, live_server):
+    token = csrf_of(member_at_check.get("/claim/expenses/new"))
+
+    def add(member, provider):
+        data = {**EXPENSES[0], "provider": provider, "csrf_token": token}
+        return lambda: member.post_form("/claim/expenses/new", data)
+    for i in range(3):  # a few rounds: each must keep both lines
+        first, second = tabs(live_server.url, live_server.url, cookie=member_at_check.cookie)
+        replies = race(add(first, f"Left tab {i}"), add(second, f"Right tab {i}"))
+        assert [r.status_code for r in replies] == [303, 303]
+    page = text_of(member_at_check.get("/claim/expenses"))
+    for i in range(3):
+        assert f"Left tab {i}" in page and f"Right tab {i}" in page
+    assert "you have added 8 expenses" in page  # the two from fill_claim, and six more
+
+
 def test_two_tabs_on_two_processes_at_once_both_stay(app_processes):
     a, b = app_processes
     member = HttpMember(a, b)

@@ -151,6 +151,7 @@ class Postman:
         msg = build_message(letter, self.sender)
         envelope = {
             "from": self.sender, "to": list(letter.to) + list(letter.cc),
+            "primary": list(letter.to),  # the administrator's mailbox: the copy may be refused
             "name": f"{reference}-{purpose}.eml",
             "message": base64.b64encode(msg.as_bytes()).decode(),
         }
@@ -209,7 +210,7 @@ class Postman:
             connection.timeout = self.timeout
             host = connection.configure_host()
             try:
-                host.sendmail(envelope["from"], envelope["to"], data)
+                refused = host.sendmail(envelope["from"], envelope["to"], data)
             finally:
                 _quit(host)
         except smtplib.SMTPResponseException as exc:
@@ -222,8 +223,13 @@ class Postman:
             else:
                 reason = N_("the mail server refused the message")
                 self.store.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
-        except smtplib.SMTPRecipientsRefused:
-            self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
+        except smtplib.SMTPRecipientsRefused as exc:
+            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+            if temporary and not last:  # e.g. greylisting: a later try gets through
+                reason = N_("the mail server asked us to try again later")
+                self.store.record_attempt(row_id, "queued", reason, retry_in)
+            else:
+                self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
         except ssl.SSLCertVerificationError:
             self.store.record_attempt(row_id, "failed", N_("the mail server's certificate could not be "
                                          "verified, so nothing was sent"))
@@ -238,7 +244,12 @@ class Postman:
                       else N_("the mail server could not be reached"))
             self.store.record_attempt(row_id, "failed" if last else "queued", reason, retry_in)
         else:
-            self.store.record_attempt(row_id, "sent")
+            if set(refused) & set(envelope.get("primary", envelope["to"])):
+                # Only the member's copy went: the administrator did not get it. Not retried,
+                # since that would send the member a second copy; the member is told.
+                self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
+            else:
+                self.store.record_attempt(row_id, "sent")
 
     # files written to the local outbox folder ----------------------------------------------
     def remove_files(self, references) -> None:

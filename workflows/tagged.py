@@ -21,7 +21,7 @@ import io
 import re
 
 from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 from pypdf.generic import (ArrayObject, ContentStream, DictionaryObject, FloatObject,
                            IndirectObject, NameObject, NumberObject, StreamObject,
                            TextStringObject)
@@ -70,8 +70,8 @@ def _unmark_forms(resources, pdf, seen: set) -> None:
         if _MARKS_RE.search(form.get_data()):
             try:
                 form.set_data(_content_bytes(_unmarked(ContentStream(form, pdf).operations), pdf))
-            except PdfReadError:  # pypdf re-encodes Flate streams only: leave such a form as it is
-                pass
+            except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError):
+                pass  # pypdf re-encodes Flate streams only, and some forms are malformed: leave them
         _unmark_forms(form.get("/Resources"), pdf, seen)
 
 
@@ -92,38 +92,48 @@ def _annotation_drawings(page, resources: DictionaryObject) -> list:
     operations = []
     annotations = page.get("/Annots")
     for n, ref in enumerate(annotations.get_object() if annotations else ()):
-        annotation = ref.get_object()
-        if (annotation.get("/Subtype") == "/Popup" or "/Rect" not in annotation
-                or int(annotation.get("/F", 0)) & (_HIDDEN | _NO_VIEW)):
+        # An annotation with malformed numbers or references is not drawn: a receipt's
+        # stray widget must not stop the member's packet from being made.
+        try:
+            operations += _annotation_drawing(n, ref, page, resources)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, PyPdfError):
             continue
-        appearance = (annotation.get("/AP") or {}).get("/N")
-        appearance = appearance.get_object() if appearance is not None else None
-        if isinstance(appearance, DictionaryObject) and not isinstance(appearance, StreamObject):
-            appearance = appearance.get(annotation.get("/AS", "/Off"))  # on/off states
-            appearance = appearance.get_object() if appearance is not None else None
-        if not isinstance(appearance, StreamObject) or "/BBox" not in appearance:
-            continue
-        x0, y0, x1, y1 = (float(v) for v in annotation["/Rect"])
-        rx0, ry0, rx1, ry1 = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-        a, b, c, d, e, f = (float(v) for v in appearance.get("/Matrix", (1, 0, 0, 1, 0, 0)))
-        bx0, by0, bx1, by1 = (float(v) for v in appearance["/BBox"])
-        corners = [(a * x + c * y + e, b * x + d * y + f) for x in (bx0, bx1) for y in (by0, by1)]
-        tx0, ty0 = min(p[0] for p in corners), min(p[1] for p in corners)
-        tx1, ty1 = max(p[0] for p in corners), max(p[1] for p in corners)
-        if tx1 <= tx0 or ty1 <= ty0:
-            continue
-        sx, sy = (rx1 - rx0) / (tx1 - tx0), (ry1 - ry0) / (ty1 - ty0)
-        appearance[NameObject("/Subtype")] = NameObject("/Form")
-        name = NameObject(f"/MipAnnot{n}")
-        resources.setdefault(NameObject("/XObject"), DictionaryObject())
-        xobjects = resources["/XObject"].get_object()
-        xobjects[name] = (appearance.indirect_reference
-                          or page.indirect_reference.pdf._add_object(appearance))
-        operations += [([], b"q"),
-                       ([FloatObject(v) for v in (sx, 0, 0, sy, rx0 - tx0 * sx, ry0 - ty0 * sy)], b"cm"),
-                       ([name], b"Do"), ([], b"Q")]
     page.pop("/Annots", None)
     return operations
+
+
+def _annotation_drawing(n: int, ref, page, resources: DictionaryObject) -> list:
+    """The content operations that draw one annotation, or none."""
+    annotation = ref.get_object()
+    if (annotation.get("/Subtype") == "/Popup" or "/Rect" not in annotation
+            or int(annotation.get("/F", 0)) & (_HIDDEN | _NO_VIEW)):
+        return []
+    appearance = (annotation.get("/AP") or {}).get("/N")
+    appearance = appearance.get_object() if appearance is not None else None
+    if isinstance(appearance, DictionaryObject) and not isinstance(appearance, StreamObject):
+        appearance = appearance.get(annotation.get("/AS", "/Off"))  # on/off states
+        appearance = appearance.get_object() if appearance is not None else None
+    if not isinstance(appearance, StreamObject) or "/BBox" not in appearance:
+        return []
+    x0, y0, x1, y1 = (float(v) for v in annotation["/Rect"])
+    rx0, ry0, rx1, ry1 = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+    a, b, c, d, e, f = (float(v) for v in appearance.get("/Matrix", (1, 0, 0, 1, 0, 0)))
+    bx0, by0, bx1, by1 = (float(v) for v in appearance["/BBox"])
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x in (bx0, bx1) for y in (by0, by1)]
+    tx0, ty0 = min(p[0] for p in corners), min(p[1] for p in corners)
+    tx1, ty1 = max(p[0] for p in corners), max(p[1] for p in corners)
+    if tx1 <= tx0 or ty1 <= ty0:
+        return []
+    sx, sy = (rx1 - rx0) / (tx1 - tx0), (ry1 - ry0) / (ty1 - ty0)
+    appearance[NameObject("/Subtype")] = NameObject("/Form")
+    name = NameObject(f"/MipAnnot{n}")
+    resources.setdefault(NameObject("/XObject"), DictionaryObject())
+    xobjects = resources["/XObject"].get_object()
+    xobjects[name] = (appearance.indirect_reference
+                      or page.indirect_reference.pdf._add_object(appearance))
+    return [([], b"q"),
+           ([FloatObject(v) for v in (sx, 0, 0, sy, rx0 - tx0 * sx, ry0 - ty0 * sy)], b"cm"),
+           ([name], b"Do"), ([], b"Q")]
 
 
 def lay_as_figure(writer: PdfWriter, index: int, source, transformation: Transformation,

@@ -103,6 +103,8 @@ def _accept_pdf(data: bytes) -> Intake:
             raise UploadError(_("The selected PDF is protected by a password: "
                               "save it without the password and upload it again"))
         pages = len(reader.pages)
+        if pages > MAX_PDF_PAGES:  # before the copy below, which costs time for every page
+            raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES))
         for page in reader.pages:
             page.mediabox  # reading each page finds most broken files now, not at render
         # The packet copies every page into a new PDF and reads its content: do both now, so
@@ -118,8 +120,6 @@ def _accept_pdf(data: bytes) -> Intake:
         raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
     if pages == 0:
         raise UploadError(_("The selected PDF has no pages"))
-    if pages > MAX_PDF_PAGES:
-        raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES))
     return Intake(data, "application/pdf", pages)
 
 

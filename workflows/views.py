@@ -8,6 +8,7 @@ import hmac
 import math
 import re
 import unicodedata
+import uuid
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
@@ -190,11 +191,13 @@ def item(journey, step, index):
     form = s.make_item_form(answers, position,
                             formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
+        # Each item keeps an id, so two tabs changing the list merge item by item
+        # (DraftStore.update) instead of one list replacing the other.
         value = engine.form_answers(form)
         if position is None:
-            items.append(value)
+            items.append({**value, "id": uuid.uuid4().hex})
         else:
-            items[position] = value
+            items[position] = {**value, "id": items[position].get("id") or uuid.uuid4().hex}
         answers[s.name] = {"items": items, "done": False}
         save_state(w, state)
         return redirect(step_url(w, s.name, change=changing()), 303)

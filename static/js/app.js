@@ -72,47 +72,58 @@
 
   // Add another (and change, remove) without a reload: links and forms marked data-inline
   // fetch the next page and swap it in place of this one. The server answers exactly as it
-  // does for a plain browser (redirect after POST, the same HTML), so nothing here decides
-  // anything; any failure falls back to an ordinary page load.
-  function swap(html, url, push) {
+  // does for a plain browser (redirect after POST, the same HTML, error pages included), so
+  // nothing here decides anything. A POST is never sent twice: once the server has answered,
+  // whatever goes wrong ends in an ordinary load of the page it answered with.
+  var shown = location.href.split("#")[0];
+  var busy = false; // one in-place request at a time: list positions must not shift under it
+  function swap(html, url) {
     var next = new DOMParser().parseFromString(html, "text/html");
     document.title = next.title;
     document.body.replaceWith(document.adoptNode(next.body));
-    if (push) history.pushState({ inline: true }, "", url);
+    if (url.split("#")[0] !== shown) history.pushState({ inline: true }, "", url);
+    shown = url.split("#")[0];
     var summary = enhance(document);
     if (!summary) {
       var heading = document.querySelector("main h1");
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
     }
   }
-  function go(url, options) {
-    return fetch(url, Object.assign({ credentials: "same-origin", headers: { "X-Inline": "1" } }, options))
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("text/html") !== 0 || new URL(response.url).origin !== location.origin) throw response;
-        return response.text().then(function (html) { swap(html, response.url, response.url !== location.href); });
-      });
+  function go(url, options, fallback) {
+    busy = true;
+    fetch(url, Object.assign({ credentials: "same-origin" }, options)).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (new URL(response.url).origin !== location.origin || type.indexOf("text/html") !== 0) {
+        location.href = response.url;
+        return;
+      }
+      return response.text().then(function (html) { swap(html, response.url); })
+        .catch(function () { location.href = response.url; });
+    }, fallback).then(function () { busy = false; });
   }
   if (window.fetch && window.DOMParser && history.pushState) {
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[data-inline]");
       if (!link || event.defaultPrevented || event.button || event.metaKey || event.ctrlKey || event.shiftKey) return;
       event.preventDefault();
-      go(link.href).catch(function () { location.href = link.href; });
+      if (!busy) go(link.href, {}, function () { location.href = link.href; });
     });
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!form.hasAttribute("data-inline") || event.defaultPrevented) return;
       event.preventDefault();
-      if (form.dataset.sent) return;
-      form.dataset.sent = "1";
+      if (busy) return;
       var data;
       try { data = new FormData(form, event.submitter); } catch (e) { data = new FormData(form); }
-      go(form.action, { method: "POST", body: new URLSearchParams(data) })
-        .catch(function () { HTMLFormElement.prototype.submit.call(form); });
+      // Only a POST that never reached the server is sent again, the ordinary way.
+      go(form.action, { method: "POST", body: new URLSearchParams(data) },
+         function () { HTMLFormElement.prototype.submit.call(form); });
     });
-    // Back and forward after swaps: load the page the address now shows.
-    window.addEventListener("popstate", function () { location.reload(); });
+    // Back and forward across swapped pages load the page the address now shows; a move
+    // within the page (the skip link, an error summary link) is left alone.
+    window.addEventListener("popstate", function () {
+      if (location.href.split("#")[0] !== shown) location.reload();
+    });
   }
 
   // One click, one submission: a double click does not post the form twice.

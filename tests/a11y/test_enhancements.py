@@ -114,7 +114,11 @@ def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_serv
     page.get_by_role("button", name="Remove expense 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
 
+    page.get_by_role("link", name="Skip to main content").focus()
+    page.keyboard.press("Enter")  # the skip link moves within the page: no reload either
+    assert page.url.endswith("/claim/expenses#main")
     assert page.evaluate("window.sameDocument") is True and loads == []  # never reloaded
+    page.go_back()  # from #main to the list itself: still the same page
     page.go_back()  # the address bar followed each page; back loads the one it shows
     assert page.url.endswith("/claim/expenses/1")
     page.wait_for_load_state()
