@@ -261,3 +261,13 @@ def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
         assert all(CIGNA.claims_email not in m["rcpt_tos"] for m in inbox.messages)
     finally:
         controller.stop()
+
+
+def test_without_a_copy_the_page_does_not_claim_one_was_sent(mail_app, smtp_server):
+    web = Browserless(mail_app.test_client())
+    fill_claim(web)
+    response = web.post("/claim/done/send", {}, token_from="/claim/done")  # box unticked
+    outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+    assert outcome == f"Sent. Your claim was emailed to {CIGNA.claims_email}."
+    (received,) = smtp_server.messages
+    assert received["rcpt_tos"] == [CIGNA.claims_email] and received["message"]["Cc"] is None

@@ -373,7 +373,10 @@ def done(journey):
     w = wizard_or_404(journey)
     sub = submission(w)
     answers, reference = sub["answers"], sub["reference"]
-    letter = (w.outputs.letter(answers, reference, attachments(w, answers, content=False), b"")
+    # Whether the member asked for a copy when sending (a copy by default before that).
+    copy = journey_state(w).get("copy", True)
+    letter = (w.outputs.letter(answers, reference, attachments(w, answers, content=False), b"",
+                               copy_to_member=copy)
               if w.outputs.recipients else None)
     outcome = current_app.extensions["postman"].status(reference, "send")
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
@@ -439,8 +442,12 @@ def send(journey):
         store().forget_failed(sub["reference"], "send")  # the member asked to try again
         previous = None
     if previous is None:
+        copy = request.form.get("copy") == "yes"
+        state = journey_state(w)
+        state["copy"] = copy  # the confirmation page says whether a copy went
+        save_state(w, state)
         letter = w.outputs.letter(sub["answers"], sub["reference"], email_files(w, sub["answers"]),
-                                  packet_for(w, sub), copy_to_member=request.form.get("copy") == "yes")
+                                  packet_for(w, sub), copy_to_member=copy)
         previous = postman.send(sub["reference"], "send", letter)
         if not previous.status.startswith("already-"):
             previous = None  # this request sent it (or queued it): the page says how it went
