@@ -1,5 +1,6 @@
 """What reaches the insurer: the mailto: link, the .eml draft and the email sent over SMTP
 (received by a real aiosmtpd server on 127.0.0.1)."""
+import contextlib
 import email
 import email.policy
 import io
@@ -202,10 +203,31 @@ def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
+@contextlib.contextmanager
+def claim_ready_to_send(make_app, inbox):
+    """A finished claim on an app whose mail goes to `inbox`, an aiosmtpd handler that
+    refuses in some way; yields the member's browser."""
+    from aiosmtpd.controller import Controller
+    from tests.conftest import free_port
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        web = Browserless(make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5).test_client())
+        fill_claim(web)
+        yield web
+    finally:
+        controller.stop()
+
+
+def send_outcome(web) -> str:
+    response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+    return " ".join(parse(response).select_one(".outcome").get_text().split())
+
+
 def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
     """The mail server refuses the first message (5xx); the member is told and tries again."""
-    from aiosmtpd.controller import Controller
-    from tests.conftest import Inbox, free_port
+    from tests.conftest import Inbox
 
     class RefusesFirst(Inbox):
         async def handle_DATA(self, server, session, envelope):
@@ -213,21 +235,12 @@ def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
                 self.refused = True
                 return "554 Message rejected"
             return await super().handle_DATA(server, session, envelope)
-    inbox, port = RefusesFirst(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-        web = Browserless(app.test_client())
-        fill_claim(web)
-        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
-        outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
-        assert outcome.startswith("Sending failed: the mail server refused the message (554). Nothing was sent.")
-        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
-        assert "Sent." in response.get_data(as_text=True)
+    inbox = RefusesFirst()
+    with claim_ready_to_send(make_app, inbox) as web:
+        assert send_outcome(web).startswith(
+            "Sending failed: the mail server refused the message (554). Nothing was sent.")
+        assert send_outcome(web).startswith("Sent.")
         assert len(inbox.messages) == 1
-    finally:
-        controller.stop()
 
 
 @pytest.mark.parametrize("code, refused, told", [
@@ -239,28 +252,19 @@ def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
      "Not sent yet. The mail server asked us to try again later."),
 ])
 def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
-    from aiosmtpd.controller import Controller
-    from tests.conftest import Inbox, free_port
+    from tests.conftest import Inbox
 
-    class RefusesCigna(Inbox):
+    class RefusesSome(Inbox):
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if address in refused:
                 return code
             envelope.rcpt_tos.append(address)
             return "250 OK"
-    inbox, port = RefusesCigna(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-        web = Browserless(app.test_client())
-        fill_claim(web)
-        response = web.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
-        outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+    inbox = RefusesSome()
+    with claim_ready_to_send(make_app, inbox) as web:
+        outcome = send_outcome(web)
         assert outcome.startswith(told), outcome
         assert all(CIGNA.claims_email not in m["rcpt_tos"] for m in inbox.messages)
-    finally:
-        controller.stop()
 
 
 def test_without_a_copy_the_page_does_not_claim_one_was_sent(mail_app, smtp_server):
