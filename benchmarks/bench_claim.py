@@ -74,9 +74,19 @@ def make_bare_app(countries=None, redirect_on_post=False):
 
 
 # --- helpers --------------------------------------------------------------------------------------
-def rss_mb(field="VmRSS") -> float:
-    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(field))
-    return int(line.split()[1]) / 1024
+def rss_mb(field="VmRSS", pid: int | None = None) -> float:
+    """This process's resident memory with its descendants': PDFs are laid out in a renderer
+    process the worker starts (workflows/documents.py), whose memory is the worker's cost too."""
+    pid = pid or os.getpid()
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    total = int(next(l for l in status if l.startswith(field)).split()[1]) / 1024
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += rss_mb(field, int(child))
+            except (FileNotFoundError, StopIteration):
+                pass
+    return total
 
 
 def row(measure, ours, base, ratio, target, ok, required=True):

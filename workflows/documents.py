@@ -11,8 +11,12 @@ import functools
 import io
 import logging
 import mimetypes
+import multiprocessing
+import os
 import threading
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,12 +138,67 @@ def stylesheet(name: str) -> CSS:
                url_fetcher=AppFetcher(), font_config=FONTS)
 
 
-def render_pdf(template: str, context: dict, resources: dict | None = None,
-               style: str = "pdf.css") -> bytes:
-    html = templates.get_template(template).render(**context)
+# --- where WeasyPrint runs ---------------------------------------------------------------------
+# A render is hundreds of milliseconds of CPU that holds the GIL. In the web process it would
+# hold up every page the worker serves meanwhile; so the layout runs in a renderer process of
+# the worker's own, at a lower CPU priority, while the worker's threads serve pages and the
+# waiting thread holds nothing. The HTML is made here (templates need the app's filters), the
+# PDF there; both sides are the same functions below.
+_renderer: ProcessPoolExecutor | None = None
+_renderer_pid = 0
+_renderer_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+def _run(function, *args):
+    """Call `function` in this process's renderer process (started on first use, and again
+    after a fork or a crash); in this process if none can be started."""
+    global _renderer, _renderer_pid
+    with _renderer_lock:
+        if _renderer is None or _renderer_pid != os.getpid():
+            _renderer = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                            mp_context=multiprocessing.get_context("forkserver"))
+            _renderer_pid = os.getpid()
+        renderer = _renderer
+    try:
+        return renderer.submit(function, *args).result()
+    except BrokenProcessPool:
+        with _renderer_lock:
+            if _renderer is renderer:
+                _renderer = None
+        return function(*args)
+
+
+def _write_pdf(html: str, resources: dict | None, style: str) -> bytes:
     with _render_lock:
         return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
                     ).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)], **PDF_OPTIONS)
+
+
+def _write_packet(html: str, resources: dict, attachments: list[Attachment]) -> bytes:
+    """The packet's PDF, with the uploaded PDFs' pages laid onto their placeholder pages."""
+    with _render_lock:
+        document = HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
+                        ).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
+    placeholders = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("slot-"):
+                _, upload_id, page_no = anchor.split("-", 2)
+                placeholders[index] = (upload_id, int(page_no))
+    rendered = document.write_pdf(**PDF_OPTIONS)
+    if not placeholders:
+        return rendered
+    return _lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
+
+
+def render_pdf(template: str, context: dict, resources: dict | None = None,
+               style: str = "pdf.css") -> bytes:
+    html = templates.get_template(template).render(**context)
+    return _run(_write_pdf, html, resources, style)
 
 
 def qr_png(payload: str) -> bytes:
@@ -157,19 +216,9 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
     resources.update({f"upload/{a.id}": (a.content, a.media_type)
                       for a in attachments if a.media_type.startswith("image/")})
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
-    with _render_lock:
-        document = HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
-                        ).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
-    placeholders = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("slot-"):
-                _, upload_id, page_no = anchor.split("-", 2)
-                placeholders[index] = (upload_id, int(page_no))
-    rendered = document.write_pdf(**PDF_OPTIONS)
-    if not placeholders:
-        return rendered
-    return _lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
+    # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
+    pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
+    return _run(_write_packet, html, resources, pdfs)
 
 
 # The free area of a placeholder page, in PDF points from the bottom-left corner of A4:
