@@ -193,14 +193,17 @@ def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
     down.close()
     app = make_app(TESTING=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2,
                    OUTBOX_POLL_SECONDS=0.1, CLOCK=lambda: now[0])
-    web = Browserless(app.test_client())
-    fill_claim(web)
-    web.post("/claim/done/send", {}, token_from="/claim/done")
-    app.extensions["postman"].mail_state.port = smtp_server.port
-    now[0] += dt.timedelta(minutes=2)
-    assert wait_for(lambda: smtp_server.messages)
-    assert wait_for(lambda: "Sent." in web.get("/claim/done").get_data(as_text=True))
-    assert len(smtp_server.messages) == 1
+    try:
+        web = Browserless(app.test_client())
+        fill_claim(web)
+        web.post("/claim/done/send", {}, token_from="/claim/done")
+        app.extensions["postman"].mail_state.port = smtp_server.port
+        now[0] += dt.timedelta(minutes=2)
+        assert wait_for(lambda: smtp_server.messages)
+        assert wait_for(lambda: "Sent." in web.get("/claim/done").get_data(as_text=True))
+        assert len(smtp_server.messages) == 1
+    finally:
+        app.extensions["postman"].stop_background()  # not polling a database being dropped
 
 
 @contextlib.contextmanager

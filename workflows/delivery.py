@@ -196,6 +196,11 @@ class Postman:
         self._stop = threading.Event()
         threading.Thread(target=loop, name="outbox", daemon=True).start()
 
+    def stop_background(self) -> None:
+        """Stop the retries started by start_background (an app being shut down)."""
+        if hasattr(self, "_stop"):
+            self._stop.set()
+
     def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
         data = base64.b64decode(envelope["message"])
         if self.mail_state is None:

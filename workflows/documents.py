@@ -165,7 +165,7 @@ def _run(function, *args):
         renderer = _renderer
     try:
         return renderer.submit(function, *args).result()
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError):  # it died, or no process could be started here
         with _renderer_lock:
             if _renderer is renderer:
                 _renderer = None
