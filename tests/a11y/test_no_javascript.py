@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.a11y.support import jpeg
-from tests.conftest import EXPENSES, GOP_PATIENT, MEMBER, TREATMENT, wait_for
-from tests.journeys.test_claim_browser import fill_date, save, start_claim
+from tests.conftest import EXPENSES, GOP_PATIENT, MEMBER, wait_for
+from tests.journeys.test_claim_browser import answer_patient_and_treatment, fill_date, save, start_claim
 from tests.journeys.test_guarantee_browser import fill_admission, fill_hospital, fill_medical, start_request
 from workflows.plan import CIGNA
 
@@ -41,14 +41,7 @@ def pdf_from(page, name: str, role="link") -> str:
 
 def test_claim_without_javascript(page, live_server, smtp_server):
     start_claim(page, live_server)
-    page.get_by_role("radio", name="I did (the member)").check()
-    save(page)
-    page.get_by_role("radio", name="Dental", exact=True).check()
-    page.get_by_label("Reason for treatment or diagnosis", exact=True).fill(TREATMENT["reason"])
-    page.get_by_label("Country where treated", exact=True).select_option(TREATMENT["country"])
-    for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
-        page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
-    save(page)
+    answer_patient_and_treatment(page)
 
     for number, line in enumerate(EXPENSES):
         if number:

@@ -63,19 +63,23 @@ def start_claim(page, live_server):
     save(page)
 
 
-def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live_server, smtp_server):
-    """From the landing page to a received email: two expenses (EUR and CHF), one receipt
-    photo, the treatment reason changed on the review page, the PDF downloaded, then sent."""
-    start_claim(page, live_server)
+def answer_patient_and_treatment(page):
+    """The member is the patient; dental treatment in France, no accident or other insurer."""
     page.get_by_role("radio", name="I did (the member)").check()
     save(page)
-
     page.get_by_role("radio", name="Dental", exact=True).check()
     page.get_by_label("Reason for treatment or diagnosis", exact=True).fill(TREATMENT["reason"])
     page.get_by_label("Country where treated", exact=True).select_option(TREATMENT["country"])
     for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
         page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
     save(page)
+
+
+def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live_server, smtp_server):
+    """From the landing page to a received email: two expenses (EUR and CHF), one receipt
+    photo, the treatment reason changed on the review page, the PDF downloaded, then sent."""
+    start_claim(page, live_server)
+    answer_patient_and_treatment(page)
 
     for number, line in enumerate(EXPENSES):
         if number:
