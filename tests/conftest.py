@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from app import create_app
+from workflows import clock
 
 
 def free_port() -> int:
@@ -229,10 +230,14 @@ MEMBER = {
 }
 TREATMENT = {"kind": "dental", "reason": "Broken molar, crown needed", "country": "FR",
              "accident": "no", "other_insurance": "no"}
+def parts_of(name: str, day: dt.date) -> dict:
+    """A date input's three boxes, filled with `day`."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
 def date_parts(name: str, days_ago: int) -> dict:
     """A date input's three boxes, `days_ago` days before today (tests must not age)."""
-    day = dt.date.today() - dt.timedelta(days=days_ago)
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+    return parts_of(name, clock.today() - dt.timedelta(days=days_ago))
 
 
 EXPENSES = [

@@ -3,11 +3,15 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import EXPENSES, MEMBER
-from workflows import claim
+from tests.conftest import EXPENSES, MEMBER, parts_of
+from workflows import claim, clock
 
-TODAY = dt.date.today()
-TOMORROW = TODAY + dt.timedelta(days=1)
+DAY = dt.timedelta(days=1)
+
+
+def on(name, day):
+    """Date boxes filled when the test runs, not when it is collected: a run may cross midnight."""
+    return lambda: parts_of(name, day())
 
 
 def with_(base, **changes):
@@ -36,10 +40,9 @@ def test_member_form_accepts_good_answers(validate):
     ({"date_of_birth-year": "70"}, "date_of_birth", "Date of birth must include a year with 4 numbers, like 1980"),
     ({"date_of_birth-year": "0099"}, "date_of_birth", "Date of birth must be after 1900"),
     ({"date_of_birth-day": "x"}, "date_of_birth", "Date of birth must be a real date, in numbers, like 27 3 1980"),
-    ({"date_of_birth-day": str(TOMORROW.day), "date_of_birth-month": str(TOMORROW.month),
-      "date_of_birth-year": str(TOMORROW.year)}, "date_of_birth", "Date of birth must be in the past"),
-    ({"date_of_birth-day": str(TODAY.day), "date_of_birth-month": str(TODAY.month),
-      "date_of_birth-year": str(TODAY.year)}, "date_of_birth", "Date of birth must be in the past"),
+    # "today" is the latest date anywhere on Earth: east of UTC it may already be tomorrow
+    (on("date_of_birth", lambda: clock.latest_today() + DAY), "date_of_birth", "Date of birth must be in the past"),
+    (on("date_of_birth", clock.latest_today), "date_of_birth", "Date of birth must be in the past"),
     ({"email": "zoe"}, "email", "Enter an email address in the correct format, like name@example.com"),
     ({"email": "zoe@example.org\nBcc: x@example.org"}, "email", "Email address must be on one line"),
     ({"country": ""}, "country", "Select the country where you live"),
@@ -48,6 +51,7 @@ def test_member_form_accepts_good_answers(validate):
     ({"address": ""}, "address", "Enter your postal address"),
 ])
 def test_member_form_refuses_bad_answers(validate, changes, field, message):
+    changes = changes() if callable(changes) else changes
     ok, errors, _ = validate(claim.MemberForm, with_(MEMBER, **changes))
     assert not ok
     assert errors[field] == message
@@ -95,14 +99,32 @@ def test_expense_amounts_are_read_as_members_type_them(validate, amount, stored)
     ({"currency": "XAU"}, "currency", "Select the currency of the invoice"),
     ({"provider": ""}, "provider", "Enter the name of the doctor, dentist, hospital or pharmacy"),
     ({"description": ""}, "description", "Enter what the expense was for"),
-    ({"date-day": str(TOMORROW.day), "date-month": str(TOMORROW.month), "date-year": str(TOMORROW.year)},
-     "date", "Date of service must be today or in the past"),
+    (on("date", lambda: clock.latest_today() + DAY), "date", "Date of service must be today or in the past"),
     ({"date-day": "", "date-month": "", "date-year": ""}, "date", "Enter the date of service"),
 ])
 def test_expense_form_refuses_bad_answers(validate, changes, field, message):
+    changes = changes() if callable(changes) else changes
     ok, errors, _ = validate(claim.ExpenseForm, with_(EXPENSE, **changes))
     assert not ok
     assert errors[field] == message
+
+
+def test_a_visit_today_is_accepted_wherever_the_member_is(validate):
+    # At 23:00 UTC it is already tomorrow in Auckland: a visit there that morning is not "in the future".
+    ok, errors, form = validate(claim.ExpenseForm, with_(EXPENSE, **parts_of("date", clock.latest_today())))
+    assert ok, errors
+
+
+@pytest.mark.parametrize("utc, earliest, latest", [
+    ("2026-11-27T23:00", "2026-11-27", "2026-11-28"),  # Auckland and Kiribati are on the 28th
+    ("2026-11-28T09:59", "2026-11-27", "2026-11-28"),  # Baker Island is still on the 27th
+    ("2026-11-28T10:00", "2026-11-27", "2026-11-29"),  # Kiribati reaches the 29th
+    ("2026-11-28T12:00", "2026-11-28", "2026-11-29"),  # the 27th has ended everywhere
+])
+def test_the_dates_in_force_somewhere_on_earth(utc, earliest, latest):
+    at = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.timezone.utc)
+    assert (clock.earliest_today(at).isoformat(), clock.latest_today(at).isoformat()) == (earliest, latest)
+    assert clock.today(at).isoformat() == utc[:10]
 
 
 @pytest.mark.parametrize("iban, country, message", [
@@ -147,4 +169,6 @@ def test_declaration_needs_the_box_and_a_name(validate):
     assert errors == {"confirm": "Confirm that the information is true and complete",
                       "signature": "Enter your full name to sign"}
     ok, errors, form = validate(claim.DeclarationForm, {"confirm": "y", "signature": "Zoë Ørsted"})
-    assert ok and form.extra_answers() == {"signed_on": TODAY.isoformat()}
+    before = clock.today().isoformat()
+    signed = form.extra_answers()["signed_on"]
+    assert ok and signed in {before, clock.today().isoformat()}  # the server's date, at signing

@@ -6,13 +6,14 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, Browserless, admission,
-                            date_parts, fill_guarantee, jpeg_bytes, parse)
+                            fill_guarantee, jpeg_bytes, parse, parts_of)
 from tests.test_documents import pdf_text
-from workflows import guarantee as G
+from workflows import clock, guarantee as G
 from workflows.engine import format_date
 from workflows.plan import CIGNA, PlanRules
 
 TODAY = dt.date(2026, 11, 27)  # a fixed "today" for the rules
+DAY = dt.timedelta(days=1)
 
 
 @pytest.mark.parametrize("kind, days_from_today, problem", [
@@ -72,12 +73,24 @@ def test_lead_time_is_plan_data():
     ({"nights": "three"}, "nights", "Length of stay must be a number of nights from 1 to 365"),
     ({"kind": ""}, "kind", "Select planned or emergency"),
     ({"room": ""}, "room", "Select the room type, or not known"),
-    ({**date_parts("date", 5)}, "date", "Cigna must be told of an emergency admission within 2 days. "
+    # days are counted from the earliest date on Earth: west of UTC it may still be yesterday
+    (lambda: parts_of("date", clock.earliest_today() - 5 * DAY), "date",
+     "Cigna must be told of an emergency admission within 2 days. "
      "This admission was 5 days ago: phone Cigna instead, using the numbers on the Contact page"),
+    (lambda: {"kind": "planned", **parts_of("date", clock.earliest_today() - DAY)}, "date",
+     "Admission date must be today or in the future for a planned admission. "
+     "If the patient has already been admitted in an emergency, select Emergency"),
 ])
 def test_admission_form_refuses(validate, changes, field, message):
+    changes = changes() if callable(changes) else changes  # dates made when the test runs
     ok, errors, _ = validate(G.AdmissionForm, {**admission(), **changes})
     assert not ok and errors[field] == message
+
+
+def test_a_planned_admission_today_is_accepted_wherever_the_hospital_is(validate):
+    # At 06:00 UTC it is still yesterday evening in Lima: an admission planned for then is not past.
+    ok, errors, _ = validate(G.AdmissionForm, {**admission("planned"), **parts_of("date", clock.earliest_today())})
+    assert ok, errors
 
 
 def test_admission_form_normalises_time_and_drops_nights_for_a_day_case(validate):
@@ -122,7 +135,7 @@ def test_an_emergency_request_reaches_the_admissions_mailbox(mail_app, smtp_serv
     (received,) = smtp_server.messages
     assert received["rcpt_tos"] == [CIGNA.admissions_email, WRITER["email"]]
     msg = received["message"]
-    admitted = format_date(dt.date.today() - dt.timedelta(days=1))
+    admitted = format_date(clock.today() - dt.timedelta(days=1))
     assert msg["Subject"] == (f"URGENT – Guarantee of payment request – {GOP_PATIENT['reference']} – "
                               f"Leo Ruiz – admission {admitted}")
     assert msg["Reply-To"] == f"{WRITER['email']}, {HOSPITAL['contact_email']}"

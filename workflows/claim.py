@@ -1,7 +1,6 @@
 """The claim reimbursement journey: its forms, its steps, and what it produces."""
 from __future__ import annotations
 
-import datetime as dt
 from collections import OrderedDict
 from decimal import Decimal
 
@@ -9,7 +8,7 @@ from flask_babel import lazy_gettext as _l, ngettext
 from wtforms import BooleanField, RadioField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from . import fields as F
+from . import clock, fields as F
 from .engine import (Answers, ListStep, ListTexts, Step, UploadStep, Wizard, answer, choice_label,
                      format_date, format_money, when)
 from .fields import AmountField, DateInputField, Form
@@ -178,7 +177,7 @@ class DeclarationForm(Form):
     signature = F.NameField(_l("Your full name, as your signature"), _l("Enter your full name to sign"))
 
     def extra_answers(self):
-        return {"signed_on": dt.date.today().isoformat()}
+        return {"signed_on": clock.today().isoformat()}
 
 
 # --- derived facts used by documents and emails ----------------------------------------------

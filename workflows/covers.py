@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from . import documents, tagged
+from . import clock, documents, tagged
 from . import fields as F
 from .engine import Answers, Step, Wizard, answer, format_date
 from .fields import Form
@@ -51,7 +51,7 @@ def fax_cover(sender: Sender, subject: str, pages_following: int, paper: str = "
     while True:
         pdf = _render("pdf/fax_cover.html", sender=sender, subject=subject, paper=paper,
                       total=cover_pages + pages_following, message=message, reference=reference,
-                      date=format_date(today or dt.date.today()))
+                      date=format_date(today or clock.today()))
         actual = documents.page_count(pdf)
         if actual == cover_pages:
             return pdf
@@ -62,7 +62,7 @@ def fax_cover(sender: Sender, subject: str, pages_following: int, paper: str = "
 def postal_letter(sender: Sender, subject: str, enclosures: list[str], message: str = "",
                   today: dt.date | None = None, reference: str = "") -> bytes:
     return _render("pdf/postal_letter.html", sender=sender, subject=subject, enclosures=enclosures,
-                   message=message, reference=reference, date=format_date(today or dt.date.today()))
+                   message=message, reference=reference, date=format_date(today or clock.today()))
 
 
 def prepend(cover: bytes, packet: bytes) -> bytes:

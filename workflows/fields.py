@@ -24,6 +24,8 @@ from wtforms import Field, RadioField, SelectField, StringField, TextAreaField, 
 from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
 
+from . import clock
+
 # Characters that reorder or hide text (Trojan-source style). They have no place in
 # names or addresses and could make a printed claim read differently from what was typed.
 _INVISIBLE = dict.fromkeys(
@@ -194,7 +196,7 @@ class DateInputField(Field):
             value = dt.date(year, month, day)
         except ValueError:
             raise StopValidation(_("%(label)s must be a real date", label=label)) from None
-        today = dt.date.today()
+        today = clock.latest_today()  # a member east of UTC may already be on tomorrow
         if value.year < self.min_year:
             raise StopValidation(_("%(label)s must be after %(year)d", label=label, year=self.min_year))
         if self.past_only and value >= today:
@@ -330,7 +332,7 @@ def currency_for_country(code: str | None) -> str | None:
     """The currency in use today in a country (Babel's CLDR data), for defaults only."""
     if not code:
         return None
-    found = get_territory_currencies(code, dt.date.today())
+    found = get_territory_currencies(code, clock.today())
     return found[0] if found else None
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from . import clock
 from . import fields as F
 from .claim import Radios
 from .engine import Answers, Step, UploadStep, Wizard, answer, choice_label, format_date, format_money
@@ -63,7 +64,7 @@ def short_notice(answers: Answers, today: dt.date, rules=RULES) -> bool:
 def notices(answers: Answers, today: dt.date | None = None, rules=RULES) -> list[str]:
     """Urgency advice shown on the pages after the admission step, on the review and on the
     confirmation."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if is_emergency(answers) and admission_date(answers):
         return [_("This is an emergency admission: as well as emailing the request, phone "
                   "Cigna on one of the numbers below.")]
@@ -137,7 +138,8 @@ class AdmissionForm(Form):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if self.date.data and self.kind.data:
-            problem = admission_date_problem(self.kind.data, self.date.data, dt.date.today())
+            problem = admission_date_problem(self.kind.data, self.date.data,
+                                             clock.earliest_today())  # west of UTC: still today
             if problem:
                 self.date.errors = [problem]
                 ok = False

@@ -12,6 +12,7 @@ import pytest
 
 from tests.a11y.support import PHONE, Audit, jpeg
 from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, date_parts
+from workflows import clock
 
 SAVE = "Save and continue"
 
@@ -104,7 +105,7 @@ def guarantee_pages(a: Audit):
     a.fails(SAVE, "guarantee: member and patient, bad values",
             {**GOP_PATIENT, "patient_dob-year": "12"})
     a.press(SAVE, "guarantee: the admission", **GOP_PATIENT)
-    past = dt.date.today() - dt.timedelta(days=10)
+    past = clock.today() - dt.timedelta(days=10)
     a.fails(SAVE, "guarantee: the admission, bad values", {
         "kind": "planned", "date-day": str(past.day), "date-month": str(past.month),
         "date-year": str(past.year), "time": "25:00", "care": "inpatient", "nights": "0"})

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from tests.a11y.support import Keys, jpeg
 from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER, wait_for
+from workflows import clock
 from workflows.plan import CIGNA
 
 SAVE = "Save and continue"
@@ -175,7 +176,7 @@ def test_guarantee_by_keyboard_only(keys, live_server):
     keys.go(SAVE)
 
     keys.heading("The admission")
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = clock.today() - dt.timedelta(days=1)
     keys.choose("kind", "emergency")
     keys.date("date", str(yesterday.day), str(yesterday.month), str(yesterday.year))
     keys.type("time", "21:15")

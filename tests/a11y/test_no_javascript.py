@@ -15,6 +15,7 @@ from tests.a11y.support import jpeg
 from tests.conftest import EXPENSES, GOP_PATIENT, MEMBER, wait_for
 from tests.journeys.test_claim_browser import answer_patient_and_treatment, fill_date, save, start_claim
 from tests.journeys.test_guarantee_browser import fill_admission, fill_hospital, fill_medical, start_request
+from workflows import clock
 from workflows.plan import CIGNA
 
 
@@ -98,7 +99,7 @@ def test_claim_without_javascript(page, live_server, smtp_server):
 
 def test_guarantee_without_javascript(page, live_server):
     start_request(page, live_server)
-    fill_admission(page, "Emergency", dt.date.today() - dt.timedelta(days=1), time="21:15")
+    fill_admission(page, "Emergency", clock.today() - dt.timedelta(days=1), time="21:15")
     fill_hospital(page)
     fill_medical(page)
     expect(heading(page)).to_have_text("Attachments")

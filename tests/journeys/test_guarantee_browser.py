@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.conftest import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, wait_for
+from workflows import clock
 from workflows.engine import format_date
 from workflows.plan import CIGNA
 
@@ -122,7 +123,7 @@ def fill_medical(page):
 def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page, live_server, smtp_server):
     """Emergency admission yesterday at 21:15, one doctor's letter; the confirmation page,
     the downloaded PDF and the email received by the admissions mailbox are all checked."""
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = clock.today() - dt.timedelta(days=1)
     admitted = format_date(yesterday)  # like "26 November 2026"
     patient = GOP_PATIENT["patient_name"]
     phones = [p.number for p in CIGNA.phones]
@@ -230,10 +231,10 @@ def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page
 def test_planned_admission_short_notice_is_warned_and_a_past_date_refused(page, live_server):
     """Five days ahead: the 14-day notice warning from the admission step on, up to the
     confirmation. Yesterday: refused, since only emergencies may be in the past."""
-    today = dt.date.today()
+    today = clock.today()
     start_request(page, live_server)
 
-    fill_admission(page, "Planned", today - dt.timedelta(days=1))
+    fill_admission(page, "Planned", clock.earliest_today() - dt.timedelta(days=1))  # past everywhere
     expect(heading(page)).to_have_text("The admission")
     expect(page).to_have_title(re.compile(r"^Error: "))
     problem = ("Admission date must be today or in the future for a planned admission. "
