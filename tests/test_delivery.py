@@ -246,15 +246,7 @@ def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
         assert len(inbox.messages) == 1
 
 
-@pytest.mark.parametrize("code, refused, told", [
-    # The claims mailbox refused while the member's copy was taken: not "Sent".
-    ("550 No such mailbox", {CIGNA.claims_email},
-     "Sending failed: the mail server refused the recipients."),
-    # Greylisting (4xx for every recipient): queued and tried again later.
-    ("450 Try again later", {CIGNA.claims_email, "zoe@example.org"},
-     "Not sent yet. The mail server asked us to try again later."),
-])
-def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
+def refusing(code, refused):
     from tests.conftest import Inbox
 
     class RefusesSome(Inbox):
@@ -263,11 +255,51 @@ def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
                 return code
             envelope.rcpt_tos.append(address)
             return "250 OK"
-    inbox = RefusesSome()
+    return RefusesSome()
+
+
+@pytest.mark.parametrize("code, refused, told", [
+    # The claims mailbox refused while the member's copy was taken: not "Sent", and not "nothing".
+    ("550 No such mailbox", {CIGNA.claims_email},
+     f"Sending failed: the mail server refused the address of {CIGNA.name}: only your copy was sent. "
+     f"{CIGNA.name} did not get it. Download the email below and send it yourself, or try again: "
+     f"trying again sends it to {CIGNA.name} only."),
+    # Every recipient refused for good: nothing went.
+    ("550 No such mailbox", {CIGNA.claims_email, "zoe@example.org"},
+     "Sending failed: the mail server refused the recipients. Nothing was sent."),
+    # Greylisting (4xx for every recipient): queued and tried again later.
+    ("450 Try again later", {CIGNA.claims_email, "zoe@example.org"},
+     "Not sent yet. The mail server asked us to try again later."),
+])
+def test_a_refused_recipient_is_told_truthfully(make_app, code, refused, told):
+    inbox = refusing(code, refused)
     with claim_ready_to_send(make_app, inbox) as web:
         outcome = send_outcome(web)
         assert outcome.startswith(told), outcome
         assert all(CIGNA.claims_email not in m["rcpt_tos"] for m in inbox.messages)
+
+
+def test_after_only_the_copy_went_trying_again_sends_to_the_administrator_alone(make_app):
+    refused = {CIGNA.claims_email}
+    inbox = refusing("550 No such mailbox", refused)
+    with claim_ready_to_send(make_app, inbox) as web:
+        send_outcome(web)
+        assert [m["rcpt_tos"] for m in inbox.messages] == [["zoe@example.org"]]
+        retry = parse(web.get("/claim/done")).select_one(".outcome form")
+        assert [i["name"] for i in retry.select("input")] == ["csrf_token"]  # no "copy": the member has one
+        refused.clear()  # the claims mailbox is back
+        response = web.post("/claim/done/send", {}, token_from="/claim/done")
+        outcome = " ".join(parse(response).select_one(".outcome").get_text().split())
+        assert outcome == f"Sent. Your claim was emailed to {CIGNA.claims_email}."
+        assert [m["rcpt_tos"] for m in inbox.messages] == [["zoe@example.org"], [CIGNA.claims_email]]
+
+
+def test_a_refused_copy_is_sent_and_the_member_told_no_copy_went(make_app):
+    inbox = refusing("550 No such mailbox", {"zoe@example.org"})
+    with claim_ready_to_send(make_app, inbox) as web:
+        assert send_outcome(web) == (f"Sent. Your claim was emailed to {CIGNA.claims_email}. "
+                                     "The mail server refused your address, so no copy was sent to you.")
+        assert [m["rcpt_tos"] for m in inbox.messages] == [[CIGNA.claims_email]]
 
 
 def test_without_a_copy_the_page_does_not_claim_one_was_sent(mail_app, smtp_server):

@@ -121,6 +121,11 @@ class Outcome:
     detail: str = ""
 
 
+# The two half-deliveries, said plainly on the page (translated there, like every reason).
+ONLY_THE_COPY_SENT = N_("the mail server refused the address of %(administrator)s: only your copy was sent")
+NO_COPY_SENT = N_("the mail server refused your address, so no copy was sent to you")
+
+
 def _backoff(attempts: int, first: float = 60.0) -> dt.timedelta:
     """The wait before the next try: `first` seconds, doubling, at most four hours."""
     return dt.timedelta(seconds=min(first * 2 ** attempts, 4 * 3600))
@@ -252,9 +257,9 @@ class Postman:
             if set(refused) & set(envelope.get("primary", envelope["to"])):
                 # Only the member's copy went: the administrator did not get it. Not retried,
                 # since that would send the member a second copy; the member is told.
-                self.store.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
-            else:
-                self.store.record_attempt(row_id, "sent")
+                self.store.record_attempt(row_id, "failed", ONLY_THE_COPY_SENT)
+            else:  # a refused copy is still "sent": the administrator has it
+                self.store.record_attempt(row_id, "sent", NO_COPY_SENT if refused else "")
 
     # files written to the local outbox folder ----------------------------------------------
     def remove_files(self, references) -> None:

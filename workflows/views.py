@@ -19,12 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from . import covers, documents, engine, uploads
-from .delivery import eml_bytes, mailto_href
+from .delivery import ONLY_THE_COPY_SENT, eml_bytes, mailto_href
 from .documents import Attachment
 from .engine import ListStep, Step, UploadStep, Wizard
 from .fields import current_language
 from .journeys import JOURNEYS
 from .language import COOKIE as LANGUAGE_COOKIE, LANGUAGES
+from .plan import CIGNA
 
 bp = Blueprint("wizard", __name__)
 
@@ -657,7 +658,7 @@ def install_filters(app):
     app.jinja_env.filters.update(date=engine.format_date, money=engine.format_money,
                                  display=engine.display, sheet=sheet_markup,
                                  select_options=select_options)
-    app.jinja_env.globals.update(outcome_reason=outcome_reason)
+    app.jinja_env.globals.update(outcome_reason=outcome_reason, ONLY_THE_COPY_SENT=ONLY_THE_COPY_SENT)
 
 
 _options_cache: dict[tuple, tuple[list, list, dict]] = {}
@@ -699,7 +700,8 @@ def outcome_reason(detail: str, capital: bool = True) -> str:
     """Why a send did not go through, in the page's language: the outbox keeps the English
     reason (from delivery.py), with an SMTP code or error name in brackets after it."""
     found = _REASON.fullmatch(detail or "")
-    text = _(found["reason"]) + (found["code"] or "") if found["reason"] else ""
+    text = (_(found["reason"], administrator=CIGNA.name) + (found["code"] or "")
+            if found["reason"] else "")
     return text[:1].upper() + text[1:] if capital else text
 
 
