@@ -157,3 +157,20 @@ def test_the_pdf_fetcher_serves_app_assets():
     assert response.read() == b"png"
     css = AppFetcher().fetch("app:static/css/pdf.css")
     assert b"@page" in css.read()
+
+
+def test_a_killed_renderer_does_not_cost_the_member_the_pdf(web):
+    """The renderer process dies (the OOM killer, say) between two PDFs: the next one is still
+    made, and a new renderer takes over after it."""
+    import os
+    import signal
+    from workflows import documents
+    fill_claim(web)
+    first = web.get("/claim/done/packet.pdf")
+    assert first.status_code == 200
+    (pid,) = documents._renderer._processes  # this worker's one renderer process
+    os.kill(pid, signal.SIGKILL)
+    again = web.get("/claim/done/fax.pdf")  # not kept yet: laid out now
+    assert again.status_code == 200 and "FAX" in pdf_text(again.get_data()).upper()
+    web.get("/claim/done/post.pdf")
+    assert pid not in (documents._renderer._processes if documents._renderer else {})

@@ -208,12 +208,12 @@ def test_the_language_comes_from_the_browser_and_the_switcher_keeps_the_answers(
     assert parse(home).html["lang"] == "es"
 
     web.post("/claim/member", MEMBER, headers={"Accept-Language": "en"})
-    page = client.get("/claim/member", headers={"Accept-Language": "en"})
-    switch = parse(page).select_one('nav.languages a[lang="fr"]')
+    page = client.get("/claim/start", headers={"Accept-Language": "en"})
+    switch = parse(page).select_one('nav.languages a[lang="fr"]')  # no form here: a plain link
     assert switch is not None and switch.get_text() == "Français"
 
     moved = client.get(switch["href"])
-    assert moved.status_code == 303 and moved.headers["Location"] == "/claim/member"
+    assert moved.status_code == 303 and moved.headers["Location"] == "/claim/start"
     cookie = moved.headers["Set-Cookie"]
     assert cookie.startswith("lang=fr;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -223,6 +223,38 @@ def test_the_language_comes_from_the_browser_and_the_switcher_keeps_the_answers(
     assert french.find("input", {"name": "reference"})["value"] == MEMBER["reference"]
     assert french.select_one('nav.languages [aria-current="true"]').get_text() == "Français"
     assert french.find("h1").get_text(strip=True) != "Your details"
+
+
+@pytest.mark.parametrize("path, button_of, typed, saved", [
+    ("/claim/member", "/claim/member", {**MEMBER, "full_name": "Zoë Ørsted-Lund", "phone": "12"},
+     {"full_name": MEMBER["full_name"], "phone": MEMBER["phone"]}),
+    ("/claim/expenses/new", "/claim/expenses/new", {**EXPENSES[0], "provider": "Dr Ana Lund", "amount": "abc"},
+     {"provider": "", "amount": ""}),
+])
+def test_switching_language_keeps_what_was_typed_but_not_saved(app, path, button_of, typed, saved):
+    """On a page with a form, the switcher is a button of that form: the typed values go to
+    the draft (never a URL or cookie) and come back once, in the new language, unchecked."""
+    web = Browserless(app.test_client())
+    web.post("/claim/member", MEMBER)
+    if path != "/claim/member":
+        web.post("/claim/patient", {"who": "member"})
+        web.post("/claim/treatment", TREATMENT)
+    page = parse(web.get(path))
+    switch = page.select_one('nav.languages button[lang="es"]')
+    assert switch.get_text() == "Español" and switch["form"] == "answers" and switch["formmethod"] == "post"
+    assert page.find("form", id="answers").find("input", {"name": "csrf_token"})
+    moved = web.post(switch["formaction"], typed, follow=False, token_from=path)
+    assert moved.status_code == 303 and moved.headers["Location"] == path
+    assert not any(value in moved.headers.get("Set-Cookie", "") for value in typed.values() if len(value) > 3)
+
+    spanish = parse(web.get(path))
+    assert spanish.html["lang"] == "es"
+    for name in saved:
+        assert spanish.find("input", {"name": name})["value"] == typed[name]  # as typed
+    assert spanish.select_one(".error-summary") is None  # kept, not checked: nothing was saved
+    again = parse(web.get(path))  # shown once; what was saved is what stays
+    for name, value in saved.items():
+        assert again.find("input", {"name": name}).get("value", "") == value
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])

@@ -164,12 +164,23 @@ def _run(function, *args):
             _renderer_pid = os.getpid()
         renderer = _renderer
     try:
-        return renderer.submit(function, *args).result()
-    except (BrokenProcessPool, OSError):  # it died, or no process could be started here
-        with _renderer_lock:
-            if _renderer is renderer:
-                _renderer = None
+        future = renderer.submit(function, *args)
+    except (BrokenProcessPool, OSError):  # no process can be started here
+        _drop(renderer)
         return function(*args)
+    try:
+        return future.result()  # the function's own errors come back as they are
+    except BrokenProcessPool:  # the renderer died (killed, out of memory): a new one next time
+        _drop(renderer)
+        return function(*args)
+
+
+def _drop(renderer: ProcessPoolExecutor) -> None:
+    global _renderer
+    with _renderer_lock:
+        if _renderer is renderer:
+            _renderer = None
+    renderer.shutdown(wait=False, cancel_futures=True)
 
 
 def _write_pdf(html: str, resources: dict | None, style: str) -> bytes:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _, ngettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from . import covers, documents, engine, uploads
@@ -107,6 +108,34 @@ def open_step(journey: str, name: str, kind: type) -> tuple[Wizard, Step, dict]:
     return w, s, state
 
 
+# What the member had typed on a page, kept across a language switch (which is a POST of the
+# page's own form to /language): shown once on that page, in the new language, unchecked.
+TYPED = "typed"
+_KEEPS_TYPED = {"wizard.step", "wizard.item", "wizard.review"}
+
+
+def keep_typed(path: str) -> None:
+    try:
+        endpoint, args = current_app.url_map.bind_to_environ(request.environ).match(path, "GET")
+    except HTTPException:
+        return
+    w = JOURNEYS.get(args.get("journey", ""))
+    fields = [[k, v] for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    if endpoint in _KEEPS_TYPED and w is not None and fields:
+        state = journey_state(w)
+        state[TYPED] = {"path": path, "fields": fields}
+        save_state(w, state)
+
+
+def typed(w: Wizard, state: dict) -> MultiDict | None:
+    """This page's typed values kept by keep_typed, once; a leftover for another page goes."""
+    kept = state.pop(TYPED, None)
+    if kept is None:
+        return None
+    save_state(w, state)
+    return MultiDict(kept["fields"]) if kept["path"] == request.path else None
+
+
 def notices_for(w: Wizard, answers: dict) -> list[str]:
     return w.notices(w.clean(answers)) if w.notices else []
 
@@ -147,7 +176,7 @@ def step(journey, step):
     if isinstance(s, UploadStep):
         return upload_page(w, s, state)
     answers = state["answers"]
-    form = s.make_form(answers, formdata=request.form if request.method == "POST" else None)
+    form = s.make_form(answers, formdata=request.form if request.method == "POST" else typed(w, state))
     if request.method == "GET" and request.args.get("check") == "1":
         form.validate()  # sent back from the review: show what no longer passes
     if request.method == "POST" and form.validate():
@@ -190,7 +219,7 @@ def item(journey, step, index):
         flash(str(s.texts.too_many) % {"max": s.max_items})
         return redirect(step_url(w, s.name))
     form = s.make_item_form(answers, position,
-                            formdata=request.form if request.method == "POST" else None)
+                            formdata=request.form if request.method == "POST" else typed(w, state))
     if request.method == "POST" and form.validate():
         # Each item keeps an id, so two tabs changing the list merge item by item
         # (DraftStore.update) instead of one list replacing the other.
@@ -260,7 +289,8 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
         errors.append(("file", _("Upload at least one document") if s.min_files == 1 else
                        _("Upload at least %(min)d documents", min=s.min_files)))
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
-                kinds=s.kinds, kind=request.form.get("kind", ""))
+                kinds=s.kinds, kind=request.form.get("kind", "") if request.method == "POST"
+                else (typed(w, state) or MultiDict()).get("kind", ""))
 
 
 @bp.post("/<journey>/<step>/files/<upload_id>/remove")
@@ -288,7 +318,7 @@ def review(journey):
     pending = w.first_unfinished(answers)
     if pending is not None:
         return redirect(step_url(w, pending.name))
-    declaration = (w.declaration(formdata=request.form if request.method == "POST" else None)
+    declaration = (w.declaration(formdata=request.form if request.method == "POST" else typed(w, state))
                    if w.declaration else None)
     if request.method == "POST" and (invalid := w.first_invalid(answers)) is not None:
         flash(_("Please check this answer again before finishing"))
@@ -488,15 +518,18 @@ def start_again(journey):
 
 # --- language -----------------------------------------------------------------------------------
 
-@bp.get("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def choose_language(code):
-    """The language switcher: a plain link, so it works without JavaScript. Answers live in
-    the draft, so they are all there on the page it returns to."""
+    """The language switcher: a plain link, so it works without JavaScript. Saved answers
+    live in the draft; on a page with a form the switcher is a button of that form, so what
+    was typed but not saved yet comes back too."""
     if code not in LANGUAGES:
         abort(404)
     back = request.args.get("next", "")
     if not re.fullmatch(r"/(?![/\\])[\w\-/.?=&]*", back):  # only a path on this site
         back = url_for("wizard.index")
+    if request.method == "POST":
+        keep_typed(back.partition("?")[0])
     response = redirect(back, 303)
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Lax", secure=request.is_secure)

@@ -111,6 +111,7 @@
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!form.hasAttribute("data-inline") || event.defaultPrevented) return;
+      if (event.submitter && event.submitter.hasAttribute("formaction")) return; // the language switcher
       event.preventDefault();
       if (busy) return;
       var data;

@@ -128,3 +128,28 @@ def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_serv
     expect(page.locator(".items")).to_contain_text("Zahnklinik Basel")
     expect(page.locator(".totals")).to_contain_text("CHF 95.00")
     assert loads
+
+
+def test_switching_language_on_a_swapped_page_keeps_what_was_typed(page, live_server):
+    """The switcher on a form page submits that form to the language change, even on a page
+    swapped in without a reload: the typed expense comes back in French, not saved, not lost."""
+    at_new_expense(page, live_server)
+    fill_line(page, EXPENSES[0])
+    page.get_by_role("button", name="Save expense").click()
+    page.get_by_role("link", name="Add another expense").click()  # swapped in place
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
+    page.get_by_label("Provider", exact=True).fill("Zahnklinik Basel")
+    page.get_by_label("Description", exact=True).fill("Contrôle")
+    page.get_by_role("navigation", name="Language").get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.url.endswith("/claim/expenses/new")
+    expect(page.locator("#provider")).to_have_value("Zahnklinik Basel")
+    expect(page.locator("#description")).to_have_value("Contrôle")
+    expect(page.locator(".error-summary")).to_have_count(0)
+    page.locator("#amount").fill("80")
+    page.locator("#currency").select_option("CHF")
+    for part in ("day", "month", "year"):
+        page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(LINE[f"date-{part}"])
+    page.locator("main form#answers button[type=submit]").click()
+    expect(page.locator(".items")).to_contain_text("Zahnklinik Basel")
+    expect(page.locator(".totals")).to_contain_text("80,00")

@@ -133,3 +133,17 @@ def test_cover_sheet_without_javascript(page, live_server):
     expect(heading(page)).to_have_text("Your cover sheet is ready")
     text = pdf_from(page, "Download the cover sheet (PDF)")
     assert CIGNA.postal_lines[0] in text and MEMBER["reference"] in text and "2 pages" in text
+
+
+def test_switching_language_without_javascript_keeps_what_was_typed(page, live_server):
+    """The switcher is a button of the page's form: a plain form post, no script needed."""
+    page.goto(live_server.url + "/claim/member")
+    expect(heading(page)).to_have_text("Your details")
+    page.get_by_label("Full name", exact=True).fill("Zoë Ørsted")
+    page.get_by_label("Postal address", exact=True).fill("Rue de la Loi 1\n1000 Brussels")
+    page.get_by_role("navigation", name="Language").get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    assert page.url.endswith("/claim/member")
+    expect(page.locator("#full_name")).to_have_value("Zoë Ørsted")
+    expect(page.locator("#address")).to_have_value("Rue de la Loi 1\n1000 Brussels")
+    expect(page.locator(".error-summary")).to_have_count(0)  # not checked: nothing was saved yet

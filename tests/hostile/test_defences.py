@@ -16,13 +16,18 @@ from tests.hostile.test_faults import Clock, outcome, send
 from tests.test_documents import pdf_text
 
 
+# Send limits count in fixed windows (an hour by default). A test on the real clock that
+# crossed the hour would get fresh counts and no 429: such tests use one window for the run.
+ONE_WINDOW = 100 * 365 * 24 * 3600.0
+
 # --- security headers ------------------------------------------------------------------------------
 
 
 def test_security_headers_on_every_kind_of_response(make_app):
     with smtp(CountingInbox(reply="554 5.7.1 Refused")) as server:
         app = make_app(TESTING=False, MAX_UPLOAD_MB=1, SEND_LIMIT_PER_DRAFT=1, OUTBOX_POLL_SECONDS=0,
-                       MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
+                       MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5,
+                       SEND_LIMIT_WINDOW_SECONDS=ONE_WINDOW)
 
         @app.get("/boom")
         def boom():  # an unexpected error, as any bug would raise
@@ -153,7 +158,8 @@ def test_a_replayed_send_is_not_counted_and_never_refused(web, app):
 def test_the_per_address_limit_holds_across_two_app_processes(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'drafts.sqlite3'}", "SECRET_KEY": "shared-secret",
            "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "OUTBOX_DIR": tmp_path / "outbox",
-           "OUTBOX_POLL_SECONDS": 0, "SEND_LIMIT_PER_ADDRESS": 2, "SEND_LIMIT_PER_DRAFT": 5}
+           "OUTBOX_POLL_SECONDS": 0, "SEND_LIMIT_PER_ADDRESS": 2, "SEND_LIMIT_PER_DRAFT": 5,
+           "SEND_LIMIT_WINDOW_SECONDS": ONE_WINDOW}
     one = AppProcess(env, tmp_path / "one.log").start()
     two = AppProcess(env, tmp_path / "two.log").start()
     try:
@@ -170,7 +176,7 @@ def test_the_per_address_limit_holds_across_two_app_processes(tmp_path):
 
 
 def test_a_spoofed_forwarded_address_does_not_escape_the_limit(make_app):
-    app = make_app(SEND_LIMIT_PER_ADDRESS=1)
+    app = make_app(SEND_LIMIT_PER_ADDRESS=1, SEND_LIMIT_WINDOW_SECONDS=ONE_WINDOW)
     statuses = []
     for spoof in ("198.51.100.1", "198.51.100.2"):
         web = Browserless(app.test_client())
