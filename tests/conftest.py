@@ -235,6 +235,12 @@ def parts_of(name: str, day: dt.date) -> dict:
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
+def made_now(value):
+    """A test parameter that is a function is called when the test runs: dates made at
+    collection would age if the run crossed midnight."""
+    return value() if callable(value) else value
+
+
 def date_parts(name: str, days_ago: int) -> dict:
     """A date input's three boxes, `days_ago` days before today (tests must not age)."""
     return parts_of(name, clock.today() - dt.timedelta(days=days_ago))

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import EXPENSES, MEMBER, parts_of
+from tests.conftest import EXPENSES, MEMBER, made_now, parts_of
 from workflows import claim, clock
 
 DAY = dt.timedelta(days=1)
@@ -51,7 +51,7 @@ def test_member_form_accepts_good_answers(validate):
     ({"address": ""}, "address", "Enter your postal address"),
 ])
 def test_member_form_refuses_bad_answers(validate, changes, field, message):
-    changes = changes() if callable(changes) else changes
+    changes = made_now(changes)
     ok, errors, _ = validate(claim.MemberForm, with_(MEMBER, **changes))
     assert not ok
     assert errors[field] == message
@@ -103,7 +103,7 @@ def test_expense_amounts_are_read_as_members_type_them(validate, amount, stored)
     ({"date-day": "", "date-month": "", "date-year": ""}, "date", "Enter the date of service"),
 ])
 def test_expense_form_refuses_bad_answers(validate, changes, field, message):
-    changes = changes() if callable(changes) else changes
+    changes = made_now(changes)
     ok, errors, _ = validate(claim.ExpenseForm, with_(EXPENSE, **changes))
     assert not ok
     assert errors[field] == message
@@ -172,3 +172,12 @@ def test_declaration_needs_the_box_and_a_name(validate):
     before = clock.today().isoformat()
     signed = form.extra_answers()["signed_on"]
     assert ok and signed in {before, clock.today().isoformat()}  # the server's date, at signing
+
+
+def test_a_claim_is_not_signed_before_its_treatment(validate):
+    # East of UTC a visit may be on what is still tomorrow here: the signature is not dated before it.
+    visit = clock.latest_today()
+    ok, _, form = validate(claim.DeclarationForm, {"confirm": "y", "signature": "Zoë Ørsted"},
+                           answers={"expenses": {"items": [{"date": "2020-01-02"}, {"date": visit.isoformat()}]},
+                                    "accident": {"date": "2019-12-31"}})
+    assert ok and form.extra_answers()["signed_on"] == max(clock.today(), visit).isoformat()

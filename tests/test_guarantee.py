@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, Browserless, admission,
-                            fill_guarantee, jpeg_bytes, parse, parts_of)
+                            fill_guarantee, jpeg_bytes, made_now, parse, parts_of)
 from tests.test_documents import pdf_text
 from workflows import clock, guarantee as G
 from workflows.engine import format_date
@@ -31,6 +31,19 @@ DAY = dt.timedelta(days=1)
 def test_admission_date_rules(kind, days_from_today, problem):
     date = TODAY + dt.timedelta(days=days_from_today)
     assert G.admission_date_problem(kind, date, TODAY) == problem
+
+
+def test_a_date_is_refused_only_if_wrong_for_every_date_in_force_on_earth():
+    earliest, latest = TODAY, TODAY + DAY  # 10:00-24:00 UTC: Kiribati is already on tomorrow
+    assert G.admission_date_problem("planned", TODAY + 366 * DAY, earliest, latest=latest) is None
+    assert G.admission_date_problem("planned", TODAY + 367 * DAY, earliest, latest=latest) == (
+        "Admission date must be within the next 12 months")
+    assert G.admission_date_problem("planned", TODAY - DAY, earliest, latest=latest) is not None
+
+
+def test_a_planned_admission_still_today_west_of_utc_is_told_as_today():
+    notes = G.notices(answers_for("planned", -1), today=TODAY)  # accepted: in Lima it is that day
+    assert notes and "The admission is today:" in notes[0]
 
 
 def test_the_notification_window_is_plan_data():
@@ -82,7 +95,7 @@ def test_lead_time_is_plan_data():
      "If the patient has already been admitted in an emergency, select Emergency"),
 ])
 def test_admission_form_refuses(validate, changes, field, message):
-    changes = changes() if callable(changes) else changes  # dates made when the test runs
+    changes = made_now(changes)
     ok, errors, _ = validate(G.AdmissionForm, {**admission(), **changes})
     assert not ok and errors[field] == message
 

@@ -177,7 +177,12 @@ class DeclarationForm(Form):
     signature = F.NameField(_l("Your full name, as your signature"), _l("Enter your full name to sign"))
 
     def extra_answers(self):
-        return {"signed_on": clock.today().isoformat()}
+        # The server's date, but never before a date in the claim: east of UTC a visit may be
+        # on what is still tomorrow here, and a form signed before its treatment looks wrong.
+        answers = getattr(self, "answers", None) or {}
+        dates = [line.get("date") for line in (answers.get("expenses") or {}).get("items", [])]
+        dates.append((answers.get("accident") or {}).get("date"))
+        return {"signed_on": max([clock.today().isoformat(), *filter(None, dates)])}
 
 
 # --- derived facts used by documents and emails ----------------------------------------------

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,24 +155,29 @@ def _lower_priority() -> None:
 
 def _run(function, *args):
     """Call `function` in this process's renderer process (started on first use, and again
-    after a fork or a crash); in this process if none can be started."""
+    after a fork or a crash); in this process if no renderer will do."""
+    for _attempt in range(2):  # a renderer that died gets one fresh successor
+        renderer = _current_renderer()
+        try:
+            future = renderer.submit(function, *args)
+        except (BrokenProcessPool, RuntimeError, OSError):  # shut down meanwhile, or none can start
+            _drop(renderer)
+            continue
+        try:
+            return future.result()  # the function's own errors come back as they are
+        except (BrokenProcessPool, CancelledError):  # it died (killed, out of memory)
+            _drop(renderer)
+    return function(*args)
+
+
+def _current_renderer() -> ProcessPoolExecutor:
     global _renderer, _renderer_pid
     with _renderer_lock:
         if _renderer is None or _renderer_pid != os.getpid():
             _renderer = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
                                             mp_context=multiprocessing.get_context("forkserver"))
             _renderer_pid = os.getpid()
-        renderer = _renderer
-    try:
-        future = renderer.submit(function, *args)
-    except (BrokenProcessPool, OSError):  # no process can be started here
-        _drop(renderer)
-        return function(*args)
-    try:
-        return future.result()  # the function's own errors come back as they are
-    except BrokenProcessPool:  # the renderer died (killed, out of memory): a new one next time
-        _drop(renderer)
-        return function(*args)
+        return _renderer
 
 
 def _drop(renderer: ProcessPoolExecutor) -> None:

@@ -37,10 +37,14 @@ def is_emergency(answers: Answers) -> bool:
     return answer("admission", "kind")(answers) == "emergency"
 
 
-def admission_date_problem(kind: str, date: dt.date, today: dt.date, rules=RULES) -> str | None:
-    """Why an admission date cannot be accepted, or None."""
+def admission_date_problem(kind: str, date: dt.date, today: dt.date, rules=RULES,
+                           latest: dt.date | None = None) -> str | None:
+    """Why an admission date cannot be accepted, or None. With `latest`, "today" is any
+    date from `today` (the earliest in force on Earth) to `latest`: a date is refused only
+    if it is wrong for all of them."""
+    latest = latest or today
     if date >= today:
-        if (date - today).days > 365:
+        if (date - latest).days > 365:
             return _("Admission date must be within the next 12 months")
         return None
     if kind != "emergency":
@@ -70,7 +74,7 @@ def notices(answers: Answers, today: dt.date | None = None, rules=RULES) -> list
                   "Cigna on one of the numbers below.")]
     if short_notice(answers, today, rules):
         days = (admission_date(answers) - today).days
-        if days == 0:
+        if days <= 0:  # accepted for a hospital west of UTC, where it is still that day
             return [_("The admission is today: Cigna asks for about %(lead)d days' notice before "
                       "a planned admission. As well as emailing the request, phone Cigna on one "
                       "of the numbers below.", lead=rules.gop_lead_time_days)]
@@ -138,8 +142,8 @@ class AdmissionForm(Form):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if self.date.data and self.kind.data:
-            problem = admission_date_problem(self.kind.data, self.date.data,
-                                             clock.earliest_today())  # west of UTC: still today
+            problem = admission_date_problem(self.kind.data, self.date.data, clock.earliest_today(),
+                                             latest=clock.latest_today())
             if problem:
                 self.date.errors = [problem]
                 ok = False

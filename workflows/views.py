@@ -136,6 +136,11 @@ def typed(w: Wizard, state: dict) -> MultiDict | None:
     return MultiDict(kept["fields"]) if kept["path"] == request.path else None
 
 
+def formdata(w: Wizard, state: dict) -> MultiDict | None:
+    """What a page's form shows: what was posted, or what was typed before a language switch."""
+    return request.form if request.method == "POST" else typed(w, state)
+
+
 def notices_for(w: Wizard, answers: dict) -> list[str]:
     return w.notices(w.clean(answers)) if w.notices else []
 
@@ -176,8 +181,8 @@ def step(journey, step):
     if isinstance(s, UploadStep):
         return upload_page(w, s, state)
     answers = state["answers"]
-    form = s.make_form(answers, formdata=request.form if request.method == "POST" else typed(w, state))
-    if request.method == "GET" and request.args.get("check") == "1":
+    form = s.make_form(answers, formdata=(data := formdata(w, state)))
+    if request.method == "GET" and request.args.get("check") == "1" and data is None:
         form.validate()  # sent back from the review: show what no longer passes
     if request.method == "POST" and form.validate():
         answers[s.name] = s.store(form)
@@ -218,8 +223,7 @@ def item(journey, step, index):
     if position is None and len(items) >= s.max_items:
         flash(str(s.texts.too_many) % {"max": s.max_items})
         return redirect(step_url(w, s.name))
-    form = s.make_item_form(answers, position,
-                            formdata=request.form if request.method == "POST" else typed(w, state))
+    form = s.make_item_form(answers, position, formdata=formdata(w, state))
     if request.method == "POST" and form.validate():
         # Each item keeps an id, so two tabs changing the list merge item by item
         # (DraftStore.update) instead of one list replacing the other.
@@ -318,8 +322,9 @@ def review(journey):
     pending = w.first_unfinished(answers)
     if pending is not None:
         return redirect(step_url(w, pending.name))
-    declaration = (w.declaration(formdata=request.form if request.method == "POST" else typed(w, state))
-                   if w.declaration else None)
+    declaration = w.declaration(formdata=formdata(w, state)) if w.declaration else None
+    if declaration is not None:
+        declaration.answers = answers
     if request.method == "POST" and (invalid := w.first_invalid(answers)) is not None:
         flash(_("Please check this answer again before finishing"))
         return redirect(step_url(w, invalid.name, change=True, check=1), 303)
@@ -520,9 +525,9 @@ def start_again(journey):
 
 @bp.route("/language/<code>", methods=["GET", "POST"])
 def choose_language(code):
-    """The language switcher: a plain link, so it works without JavaScript. Saved answers
-    live in the draft; on a page with a form the switcher is a button of that form, so what
-    was typed but not saved yet comes back too."""
+    """The language switcher, without JavaScript. Saved answers live in the draft. Where
+    answers are typed, the switcher's buttons post that page's form here, so what was typed
+    but not saved yet comes back too (keep_typed); elsewhere they are plain links (GET)."""
     if code not in LANGUAGES:
         abort(404)
     back = request.args.get("next", "")

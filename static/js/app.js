@@ -2,6 +2,18 @@
 (function () {
   "use strict";
 
+  // A language button posts the page's form to the language change (keeping what was typed);
+  // no enhancement may take that post over. Older browsers have no event.submitter: the
+  // button last clicked tells instead.
+  var clicked = null;
+  document.addEventListener("click", function (event) {
+    clicked = event.target.closest ? event.target.closest("button[formaction]") : null;
+  }, true);
+  function switching(event) {
+    var by = event.submitter !== undefined ? event.submitter : clicked;
+    return !!(by && by.hasAttribute("formaction"));
+  }
+
   // What each page gets, again after a page is swapped in place (see "inline" below).
   function enhance(root) {
     // Move focus to the error summary so screen readers announce it.
@@ -111,7 +123,7 @@
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!form.hasAttribute("data-inline") || event.defaultPrevented) return;
-      if (event.submitter && event.submitter.hasAttribute("formaction")) return; // the language switcher
+      if (switching(event)) return; // the language switcher: an ordinary post
       event.preventDefault();
       if (busy) return;
       var data;
@@ -130,7 +142,7 @@
   // One click, one submission: a double click does not post the form twice.
   document.addEventListener("submit", function (event) {
     var button = event.target.querySelector("[data-once]");
-    if (!button || event.target.hasAttribute("data-inline")) return;
+    if (!button || event.target.hasAttribute("data-inline") || switching(event)) return;
     if (event.target.dataset.sent) { event.preventDefault(); return; }
     event.target.dataset.sent = "1";
     setTimeout(function () { button.setAttribute("disabled", ""); }, 0);

@@ -153,3 +153,13 @@ def test_switching_language_on_a_swapped_page_keeps_what_was_typed(page, live_se
     page.locator("main form#answers button[type=submit]").click()
     expect(page.locator(".items")).to_contain_text("Zahnklinik Basel")
     expect(page.locator(".totals")).to_contain_text("80,00")
+
+
+def test_enter_in_a_swapped_form_saves_it_in_place(page, live_server):
+    at_new_expense(page, live_server)
+    page.evaluate("window.sameDocument = true")
+    fill_line(page, LINE)
+    page.get_by_label("Amount", exact=True).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.evaluate("window.sameDocument") is True  # saved without a reload

@@ -147,3 +147,17 @@ def test_switching_language_without_javascript_keeps_what_was_typed(page, live_s
     expect(page.locator("#full_name")).to_have_value("Zoë Ørsted")
     expect(page.locator("#address")).to_have_value("Rue de la Loi 1\n1000 Brussels")
     expect(page.locator(".error-summary")).to_have_count(0)  # not checked: nothing was saved yet
+
+
+def test_enter_in_a_field_saves_the_page_and_does_not_switch_language(page, live_server):
+    """The language buttons belong to the page's form but come first in the page: Enter must
+    still press the page's own button."""
+    start_claim(page, live_server)  # saves "Your details" with the Save button
+    page.get_by_role("link", name="Back").click()
+    expect(heading(page)).to_have_text("Your details")
+    page.get_by_label("Full name", exact=True).fill("Zoë Ørsted-Lund")
+    page.get_by_label("Full name", exact=True).press("Enter")
+    expect(heading(page)).not_to_have_text("Your details")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Full name", exact=True)).to_have_value("Zoë Ørsted-Lund")  # saved
