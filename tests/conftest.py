@@ -235,6 +235,15 @@ def parts_of(name: str, day: dt.date) -> dict:
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
+@pytest.fixture(autouse=True)
+def one_date_per_test(monkeypatch):
+    """The app's notion of today (workflows/clock.py) holds still during each test: a test
+    that crossed midnight would build its dates on one day and have them judged, or printed,
+    on the next. Every other clock runs on."""
+    at = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: at)
+
+
 def made_now(value):
     """A test parameter that is a function is called when the test runs: dates made at
     collection would age if the run crossed midnight."""

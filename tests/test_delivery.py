@@ -148,7 +148,7 @@ def test_a_message_queued_while_smtp_was_down_is_delivered_once_later(make_app, 
     down.bind(("127.0.0.1", 0))
     port = down.getsockname()[1]
     down.close()  # nothing listens: connection refused
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2, CLOCK=lambda: now[0])
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=10, CLOCK=lambda: now[0])
     web = Browserless(app.test_client())
     fill_claim(web)
     response = web.post("/claim/done/send", {}, token_from="/claim/done")
@@ -191,7 +191,7 @@ def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
     down.bind(("127.0.0.1", 0))
     port = down.getsockname()[1]
     down.close()
-    app = make_app(TESTING=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2,
+    app = make_app(TESTING=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=10,
                    OUTBOX_POLL_SECONDS=0.1, CLOCK=lambda: now[0])
     try:
         web = Browserless(app.test_client())

@@ -4,6 +4,7 @@ Run on SQLite and, under `./dev test`, again on PostgreSQL (TEST_DATABASE_URL): 
 database is the only thing the processes and requests share."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import subprocess
@@ -192,7 +193,7 @@ def test_a_draft_saved_before_drafts_had_versions_still_opens(make_app, database
     token, now = "an-old-token", utcnow()
     with engine.begin() as db:
         db.execute(insert(drafts).values(
-            key=_key(token), updated_at=now, expires_at=now.replace(year=now.year + 1),
+            key=_key(token), updated_at=now, expires_at=now + dt.timedelta(days=365),
             data=Fernet(key).encrypt(b'{"journeys":{"claim":{"answers":{"member":{"full_name":"Old"}}}}}')))
     engine.dispose()
     client = make_app(DRAFT_ENCRYPTION_KEYS=key).test_client()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from PIL import Image
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -312,8 +313,14 @@ class Keys:
     def upload(self, kind: str, filename: str, content: bytes, mime: str):
         self.choose("kind", kind)
         self.tab_to("input[type=file]")
-        with self.page.expect_file_chooser() as chooser:
-            self.page.keyboard.press("Space")
+        for attempt in range(3):  # headless Chromium once (in ~14 runs) let a Space go unheard
+            try:
+                with self.page.expect_file_chooser(timeout=5000) as chooser:
+                    self.page.keyboard.press("Space")
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         chooser.value.set_files({"name": filename, "mimeType": mime, "buffer": content})
         self.go("Upload")
 

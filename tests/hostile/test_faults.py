@@ -210,7 +210,7 @@ def test_a_server_that_takes_the_message_but_never_answers_quit_gets_it_once(mak
 
     clock = Clock()
     with smtp(HangsOnQuit()) as server:
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2, CLOCK=clock)
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5, CLOCK=clock)
         web = Browserless(app.test_client())
         fill_claim(web)
         response = send(web)
