@@ -230,6 +230,8 @@ MEMBER = {
 }
 TREATMENT = {"kind": "dental", "reason": "Broken molar, crown needed", "country": "FR",
              "accident": "no", "other_insurance": "no"}
+
+
 def parts_of(name: str, day: dt.date) -> dict:
     """A date input's three boxes, filled with `day`."""
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}

@@ -188,17 +188,21 @@ def _drop(renderer: ProcessPoolExecutor) -> None:
     renderer.shutdown(wait=False, cancel_futures=True)
 
 
+def _html(html: str, resources: dict | None) -> HTML:
+    """The document WeasyPrint lays out: it can fetch only the app's assets and `resources`."""
+    return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources))
+
+
 def _write_pdf(html: str, resources: dict | None, style: str) -> bytes:
     with _render_lock:
-        return HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
-                    ).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)], **PDF_OPTIONS)
+        return _html(html, resources).write_pdf(font_config=FONTS, stylesheets=[stylesheet(style)],
+                                                **PDF_OPTIONS)
 
 
 def _write_packet(html: str, resources: dict, attachments: list[Attachment]) -> bytes:
     """The packet's PDF, with the uploaded PDFs' pages laid onto their placeholder pages."""
     with _render_lock:
-        document = HTML(string=html, base_url="app:static/", url_fetcher=AppFetcher(resources)
-                        ).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
+        document = _html(html, resources).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
     placeholders = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:

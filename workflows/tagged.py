@@ -31,6 +31,8 @@ from pypdf.generic import (ArrayObject, ContentStream, DictionaryObject, FloatOb
 _MARKS = {b"BDC", b"BMC", b"EMC", b"MP", b"DP"}
 _MARKS_RE = re.compile(rb"(?<![A-Za-z])(?:BDC|BMC|EMC|MP|DP)(?![A-Za-z])")
 _HIDDEN, _NO_VIEW = 2, 32  # annotation flags
+# What pypdf raises on objects with malformed numbers, references or streams.
+_MALFORMED = (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 def _tree(writer: PdfWriter) -> tuple[DictionaryObject, IndirectObject, ArrayObject]:
@@ -70,7 +72,7 @@ def _unmark_forms(resources, pdf, seen: set) -> None:
         if _MARKS_RE.search(form.get_data()):
             try:
                 form.set_data(_content_bytes(_unmarked(ContentStream(form, pdf).operations), pdf))
-            except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError):
+            except _MALFORMED:
                 pass  # pypdf re-encodes Flate streams only, and some forms are malformed: leave them
         _unmark_forms(form.get("/Resources"), pdf, seen)
 
@@ -96,7 +98,7 @@ def _annotation_drawings(page, resources: DictionaryObject) -> list:
         # stray widget must not stop the member's packet from being made.
         try:
             operations += _annotation_drawing(n, ref, page, resources)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, PyPdfError):
+        except _MALFORMED:
             continue
     page.pop("/Annots", None)
     return operations

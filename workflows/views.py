@@ -293,8 +293,7 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
         errors.append(("file", _("Upload at least one document") if s.min_files == 1 else
                        _("Upload at least %(min)d documents", min=s.min_files)))
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
-                kinds=s.kinds, kind=request.form.get("kind", "") if request.method == "POST"
-                else (typed(w, state) or MultiDict()).get("kind", ""))
+                kinds=s.kinds, kind=(formdata(w, state) or MultiDict()).get("kind", ""))
 
 
 @bp.post("/<journey>/<step>/files/<upload_id>/remove")

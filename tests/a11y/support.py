@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from PIL import Image
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -329,3 +329,17 @@ def jpeg(size=(900, 1200)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, "white").save(out, "JPEG")
     return out.getvalue()
+
+
+def switch_language_keeping(page, language: str, code: str, typed: dict[str, str]) -> None:
+    """Type `typed` (field id: value) without saving, press the header's `language` button,
+    and check the same page comes back in `code` with what was typed, unchecked."""
+    path = page.url.split("?")[0]
+    for field_id, value in typed.items():
+        page.locator(f"#{field_id}").fill(value)
+    page.get_by_role("navigation", name="Language").get_by_role("button", name=language).click()
+    expect(page.locator("html")).to_have_attribute("lang", code)
+    assert page.url.split("?")[0] == path
+    for field_id, value in typed.items():
+        expect(page.locator(f"#{field_id}")).to_have_value(value)
+    expect(page.locator(".error-summary")).to_have_count(0)  # not checked: nothing was saved yet
