@@ -17,15 +17,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import journeys, language, plan, views
+from workflows import administrators, journeys, web
 from workflows.delivery import Postman
-from workflows.drafts import DraftSessionInterface, DraftStore, load_keys
-from workflows.fields import current_language
+from workflows.delivery.outbox_folder import OutboxFolder
+from workflows.documents import templating
+from workflows.store import DraftSessionInterface, Store, load_keys
 
 csrf = CSRFProtect()
 
 ENV_SETTINGS = {
     # name: parser
+    "ADMINISTRATOR": str,
+    "JOURNEYS": lambda v: tuple(name.strip() for name in v.split(",") if name.strip()),
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "DRAFT_ENCRYPTION_KEYS": str,
@@ -86,6 +89,8 @@ def create_app(config: dict | None = None) -> Flask:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.update(
+        ADMINISTRATOR=administrators.DEFAULT,  # the claims administrator's profile
+        JOURNEYS=journeys.INSTALLED,  # the journeys' packages, in the index page's order
         DATABASE_URL=f"sqlite:///{instance / 'drafts.sqlite3'}",
         DRAFT_LIFETIME_HOURS=24.0,
         MAIL_SERVER="",
@@ -117,22 +122,25 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_FORM_PARTS"] = (config or {}).get("MAX_FORM_PARTS", 300)
     app.config["MAX_FORM_MEMORY_SIZE"] = (config or {}).get("MAX_FORM_MEMORY_SIZE", 200_000)
 
-    store = DraftStore(
+    app.extensions["administrator"] = administrators.load(app.config["ADMINISTRATOR"])
+    app.extensions["journeys"] = journeys.load(app.config["JOURNEYS"])
+
+    store = Store(
         app.config["DATABASE_URL"],
         load_keys(app.config, app.instance_path),
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
     )
-    app.session_interface = DraftSessionInterface(store, views.database_unavailable_response)
-    app.extensions["drafts"] = store
+    app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response)
+    app.extensions["store"] = store
 
     mail_state = None
     if app.config["MAIL_SERVER"]:
         app.config["MAIL_SUPPRESS_SEND"] = False  # Flask-Mail sends nothing under testing otherwise
         mail_state = Mail(app).state
-    postman = Postman(store, mail_state, app.config["MAIL_DEFAULT_SENDER"],
-                      Path(app.config["OUTBOX_DIR"]), app.config["MAIL_TIMEOUT"],
-                      app.config["OUTBOX_RETRY_SECONDS"])
+    folder = OutboxFolder(Path(app.config["OUTBOX_DIR"]), store.submissions.existing_references)
+    postman = Postman(store.outbox, mail_state, app.config["MAIL_DEFAULT_SENDER"], folder,
+                      app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"])
     app.extensions["postman"] = postman
     if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
@@ -141,18 +149,17 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    # Before the CSRF check: with the database down there is no token to check against, and
-    # the member should read "try again later", not "this page was open too long".
-    app.before_request(views.refuse_when_database_unavailable)
+    # Pages and documents find templates in the same folders: the app's and the journeys'.
+    app.jinja_loader = templating.loader()
+    web.init_app(app)  # its database check runs before the CSRF check below
     csrf.init_app(app)
-    # Catalogues are compiled from translations/*/LC_MESSAGES/messages.po by ./dev.
-    Babel(app, locale_selector=language.select_locale)
-    app.register_blueprint(views.bp)
-    app.jinja_env.globals.update(plan=plan.CIGNA, rules=plan.RULES, journeys=journeys.JOURNEYS,
-                                 languages=language.LANGUAGES, current_language=current_language)
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    views.install_filters(app)
+    # Catalogues are compiled from translations/*/LC_MESSAGES/messages.po by ./dev; journeys
+    # may bring their own, merged in.
+    catalogues = [Path(app.root_path) / "translations", *journeys.TRANSLATIONS]
+    Babel(app, locale_selector=web.select_locale,
+          default_translation_directories=";".join(str(c) for c in catalogues))
+    app.jinja_env.globals.update(administrator=app.extensions["administrator"],
+                                 journeys=app.extensions["journeys"])
     _register_commands(app)
     # Request logs carry method, path and status only; paths never hold answers.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -175,8 +182,8 @@ def _register_commands(app: Flask) -> None:
 
     @drafts.command("purge")
     def purge():
-        count = app.extensions["drafts"].purge_expired()
-        files = app.extensions["postman"].sweep_files()
+        count = app.extensions["store"].purge_expired()
+        files = app.extensions["postman"].folder.sweep()
         click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed")
 
 

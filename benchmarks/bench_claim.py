@@ -42,7 +42,7 @@ def make_bare_app(countries=None, redirect_on_post=False):
     from jinja2 import DictLoader
     from wtforms import DateField, EmailField, SelectField, StringField, TelField, TextAreaField
     from wtforms.validators import DataRequired, Email, Length
-    from workflows.fields import country_choices  # by default the wizard's ~250 <option>s
+    from workflows.engine.fields import country_choices  # by default the wizard's ~250 <option>s
     # Plain (value, label) strings, as a plain Flask-WTF page has: the wizard's labels are
     # lazy translations, which need Flask-Babel; read here, outside any app, they are English.
     choices = [(c.value, str(c.label)) for c in country_choices()
@@ -76,7 +76,7 @@ def make_bare_app(countries=None, redirect_on_post=False):
 # --- helpers --------------------------------------------------------------------------------------
 def rss_mb(field="VmRSS", pid: int | None = None) -> float:
     """This process's resident memory with its descendants': PDFs are laid out in a renderer
-    process the worker starts (workflows/documents.py), whose memory is the worker's cost too."""
+    process the worker starts (workflows/documents/renderer.py), whose memory is the worker's cost too."""
     pid = pid or os.getpid()
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
     total = int(next(l for l in status if l.startswith(field)).split()[1]) / 1024
@@ -209,18 +209,18 @@ def over_http(env, tmp, rounds=3, seconds=2) -> dict:
 # --- the packet and one worker's memory --------------------------------------------------------------
 def write_packet_job(wizard_app, job: Path):
     """Run the claim journey once through the real app with the test suite's own driver (so
-    the answers are exactly what views.review stores, and 5 receipts go through uploads.accept);
+    the answers are exactly what the review page stores, and 5 receipts go through intake.accept);
     save the submission and the stored receipts to `job`."""
     from tests.conftest import Browserless, fill_claim
     client = wizard_app.test_client()
     fill_claim(Browserless(client), receipts=[(f"receipt-{i}.jpg", receipt_photo(i))
                                               for i in range(5)])
-    store, token = wizard_app.extensions["drafts"], client.get_cookie("draft").value
-    reference = store.load(token)[0]["journeys"]["claim"].get("reference")
+    store, token = wizard_app.extensions["store"], client.get_cookie("draft").value
+    reference = store.drafts.load(token)[0]["journeys"]["claim"].get("reference")
     assert reference, "fill_claim did not finish the claim"
-    answers = store.get_submission(token, "claim", reference)["answers"]
+    answers = store.submissions.get(token, "claim", reference)["answers"]
     for f in answers["receipts"]["files"]:
-        (job / f["id"]).write_bytes(store.get_upload(token, f["id"]))
+        (job / f["id"]).write_bytes(store.uploads.get(token, f["id"]))
     # The claim's packet as the confirmation page serves it: rendered once, then kept.
     served = []
     for _ in range(21):
@@ -232,8 +232,8 @@ def write_packet_job(wizard_app, job: Path):
     gop_client = wizard_app.test_client()
     fill_guarantee(Browserless(gop_client))
     gop_token = gop_client.get_cookie("draft").value
-    gop_ref = store.load(gop_token)[0]["journeys"]["guarantee"]["reference"]
-    gop = store.get_submission(gop_token, "guarantee", gop_ref)["answers"]
+    gop_ref = store.drafts.load(gop_token)[0]["journeys"]["guarantee"]["reference"]
+    gop = store.submissions.get(gop_token, "guarantee", gop_ref)["answers"]
     (job / "job.json").write_text(json.dumps({
         "answers": answers, "reference": reference, "served_first": served[0],
         "served": served[1:], "gop": gop, "gop_reference": gop_ref}))
@@ -245,9 +245,13 @@ def packet_worker(job: Path, want_profile: bool):
     builds FlaskForms (Step.rows), which read current_app."""
     import app  # noqa: F401  (what a worker holds; the packet itself needs no app context)
     from weasyprint import HTML
-    from workflows.claim import CLAIM
-    from workflows.documents import FONTS, Attachment, page_count
-    from workflows.guarantee import GUARANTEE
+    from workflows.administrators import load
+    from workflows.documents import Attachment, page_count
+    from workflows.documents.pdf import FONTS
+    from workflows.journeys.claim import JOURNEY as CLAIM
+    from workflows.journeys.contract import Finished
+    from workflows.journeys.guarantee import JOURNEY as GUARANTEE
+    cigna = load("cigna")
     r = {"rss_import": rss_mb(), "hello": [], "times": [], "rss_curve": [], "gop": []}
     spec = json.loads((job / "job.json").read_text())
     answers, reference = spec["answers"], spec["reference"]
@@ -262,19 +266,20 @@ def packet_worker(job: Path, want_profile: bool):
             r["hello"] += [time.perf_counter() - start] if i else []
         for i in range(21):
             start = time.perf_counter()
-            GUARANTEE.outputs.packet(spec["gop"], spec["gop_reference"], [])
+            GUARANTEE.outputs.packet(Finished(spec["gop"], spec["gop_reference"], [], cigna))
             r["gop"] += [time.perf_counter() - start] if i else []
         r["rss_before"] = rss_mb()
         for i in range(1, 101):  # all 100 are timed: their median is the packet figure
             start = time.perf_counter()
-            pdf = CLAIM.outputs.packet(answers, reference, files)
+            pdf = CLAIM.outputs.packet(Finished(answers, reference, files, cigna, CLAIM.review))
             r["times"].append(time.perf_counter() - start)
             r["rss_curve"] += [(i, rss_mb())] if i in (1, 10, 50, 100) else []
         r.update(rss_after=rss_mb(), rss_peak=rss_mb("VmHWM"), pdf_bytes=len(pdf),
                  pages=page_count(pdf))
         if want_profile:  # after the readings, so profiling inflates none of them
             r["profile"] = profile("claim packet x5", lambda: [
-                CLAIM.outputs.packet(answers, reference, files) for _ in range(5)])
+                CLAIM.outputs.packet(Finished(answers, reference, files, cigna, CLAIM.review))
+                for _ in range(5)])
     assert r["pages"] >= 7, r["pages"]  # cover, summary (1 page or more), 5 receipts
     (job / "result.json").write_text(json.dumps(r))
 

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from app import create_app
-from workflows import clock
+from workflows.engine import clock
 
 
 def free_port() -> int:
@@ -79,7 +79,7 @@ def make_app(tmp_path, database_url):
         return made[-1]
     yield factory
     for app in made:  # close pooled connections (PostgreSQL counts them)
-        app.extensions["drafts"].engine.dispose()
+        app.extensions["store"].engine.dispose()
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pypdf import PdfReader
 
 from tests.conftest import TREATMENT, fill_claim, fill_guarantee, parse
 from tests.test_documents import flat, pdf_pages
-from workflows import covers
-from workflows.plan import CIGNA
+from workflows import documents as covers
+from workflows.administrators.cigna import CIGNA
 
 MM = 72 / 25.4
 

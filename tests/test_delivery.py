@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from tests.conftest import Browserless, fill_claim, parse, wait_for
 from tests.test_documents import pdf_text
 from workflows.delivery import HeaderError, Letter, mailto_href
-from workflows.plan import CIGNA, RULES
+from workflows.administrators.cigna import CIGNA
+RULES = CIGNA.rules
 
 
 def done_page(web):

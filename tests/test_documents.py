@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from tests.conftest import EXPENSES, MEMBER, fill_claim, jpeg_bytes
-from workflows.documents import AppFetcher
-from workflows.plan import CIGNA
+from workflows.documents.fetcher import AppFetcher
+from workflows.administrators.cigna import CIGNA
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -164,7 +164,7 @@ def test_a_killed_renderer_does_not_cost_the_member_the_pdf(web):
     made, and a new renderer takes over after it."""
     import os
     import signal
-    from workflows import documents
+    from workflows.documents import renderer as documents
     fill_claim(web)
     first = web.get("/claim/done/packet.pdf")
     assert first.status_code == 200

@@ -1,7 +1,7 @@
 """The wizard engine on plain data: no HTTP, no storage."""
 import pytest
 
-from workflows.claim import CLAIM
+from workflows.journeys.claim import JOURNEY as CLAIM
 from workflows.engine import ListStep, Step, UploadStep, Wizard, when
 
 TOY = Wizard("toy", "Toy", steps=[

@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from tests.conftest import EXPENSES, MEMBER, made_now, parts_of
-from workflows import claim, clock
+from workflows.engine import clock
+from workflows.journeys.claim import forms as claim
 
 DAY = dt.timedelta(days=1)
 

@@ -8,9 +8,11 @@ from pypdf import PdfReader
 from tests.conftest import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, Browserless, admission,
                             fill_guarantee, jpeg_bytes, made_now, parse, parts_of)
 from tests.test_documents import pdf_text
-from workflows import clock, guarantee as G
+from workflows.engine import clock
+from workflows.journeys.guarantee import forms as G, rules as R
 from workflows.engine import format_date
-from workflows.plan import CIGNA, PlanRules
+from workflows.administrators import PlanRules
+from workflows.administrators.cigna import CIGNA
 
 TODAY = dt.date(2026, 11, 27)  # a fixed "today" for the rules
 DAY = dt.timedelta(days=1)
@@ -30,25 +32,25 @@ DAY = dt.timedelta(days=1)
 ])
 def test_admission_date_rules(kind, days_from_today, problem):
     date = TODAY + dt.timedelta(days=days_from_today)
-    assert G.admission_date_problem(kind, date, TODAY) == problem
+    assert R.admission_date_problem(kind, date, TODAY) == problem
 
 
 def test_a_date_is_refused_only_if_wrong_for_every_date_in_force_on_earth():
     earliest, latest = TODAY, TODAY + DAY  # 10:00-24:00 UTC: Kiribati is already on tomorrow
-    assert G.admission_date_problem("planned", TODAY + 366 * DAY, earliest, latest=latest) is None
-    assert G.admission_date_problem("planned", TODAY + 367 * DAY, earliest, latest=latest) == (
+    assert R.admission_date_problem("planned", TODAY + 366 * DAY, earliest, latest=latest) is None
+    assert R.admission_date_problem("planned", TODAY + 367 * DAY, earliest, latest=latest) == (
         "Admission date must be within the next 12 months")
-    assert G.admission_date_problem("planned", TODAY - DAY, earliest, latest=latest) is not None
+    assert R.admission_date_problem("planned", TODAY - DAY, earliest, latest=latest) is not None
 
 
 def test_a_planned_admission_still_today_west_of_utc_is_told_as_today():
-    notes = G.notices(answers_for("planned", -1), today=TODAY)  # accepted: in Lima it is that day
+    notes = R.notices(answers_for("planned", -1), today=TODAY)  # accepted: in Lima it is that day
     assert notes and "The admission is today:" in notes[0]
 
 
 def test_the_notification_window_is_plan_data():
     rules = PlanRules(emergency_notification_days=5)
-    assert G.admission_date_problem("emergency", TODAY - dt.timedelta(days=4), TODAY, rules) is None
+    assert R.admission_date_problem("emergency", TODAY - dt.timedelta(days=4), TODAY, rules) is None
 
 
 def answers_for(kind, days_from_today):
@@ -64,7 +66,7 @@ def answers_for(kind, days_from_today):
     ("emergency", -1, True),
 ])
 def test_short_notice_and_emergencies_get_phone_advice(kind, days, warned):
-    notes = G.notices(answers_for(kind, days), today=TODAY)
+    notes = R.notices(answers_for(kind, days), today=TODAY)
     assert bool(notes) == warned
     if warned:
         assert "phone Cigna on one of the numbers below" in notes[0]
@@ -75,7 +77,7 @@ def test_short_notice_and_emergencies_get_phone_advice(kind, days, warned):
 
 def test_lead_time_is_plan_data():
     rules = PlanRules(gop_lead_time_days=30)
-    assert G.notices(answers_for("planned", 20), today=TODAY, rules=rules)
+    assert R.notices(answers_for("planned", 20), today=TODAY, rules=rules)
 
 
 @pytest.mark.parametrize("changes, field, message", [

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER,
                             Browserless, admission, fill_claim, fill_guarantee, parse)
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 COVER_SENDER = {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": "+32 3 555 01 23",
@@ -120,6 +120,8 @@ def _facts():
     for value in vars(CIGNA).values():
         if isinstance(value, str):
             yield value
+        elif isinstance(value, dict):  # the mailboxes
+            yield from (v for v in value.values() if isinstance(v, str))
         elif isinstance(value, tuple):
             for item in value:
                 yield from ([item] if isinstance(item, str) else [v for v in vars(item).values()

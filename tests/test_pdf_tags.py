@@ -18,7 +18,7 @@ from weasyprint import HTML
 from tests.conftest import Browserless, fill_claim, fill_guarantee, jpeg_bytes
 from tests.pdf_checks import structure_problems
 from tests.test_covers import SENDER, text_boxes
-from workflows import covers
+from workflows import documents as covers
 
 
 def two_page_pdf() -> bytes:

@@ -18,7 +18,7 @@ from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, c
 
 from tests.conftest import (EXPENSES, MEMBER, TREATMENT, HttpMember, csrf_of, fill_claim, free_port,
                             jpeg_bytes, parse, wait_for)
-from workflows.drafts import _key, merge, utcnow
+from workflows.store import merge, token_key as _key, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,7 +25,9 @@ from weasyprint import HTML
 from tests.conftest import (EXPENSES, HOSPITAL, MEDICAL, TREATMENT, Browserless, admission, date_parts,
                             jpeg_bytes, parse)
 from tests.pdf_checks import glyphs
-from workflows import covers, documents
+from workflows import documents
+from workflows import documents as covers
+from workflows.documents import pdf as rendering
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def test_a_number_after_a_right_to_left_name_stays_after_it():
     the claim reference after it is not pulled into it (it would be drawn before the name)."""
     def drawing_order(name_html):
         html = f'<html lang="en"><head><title>t</title></head><body><p>Patient {name_html} 12345</p></body></html>'
-        found = glyphs(HTML(string=html).write_pdf(font_config=documents.FONTS))
+        found = glyphs(HTML(string=html).write_pdf(font_config=rendering.FONTS))
         assert found.drawn_in_order("محمد عبد الله")
         return [c for run in found.runs for text in run for c in text if not c.isspace()]
 

@@ -120,7 +120,7 @@ def test_finishing_twice_makes_one_claim(web, app):
     again = web.client.post("/claim/check", data={"csrf_token": "irrelevant"})
     assert first.request.path == "/claim/done"
     assert again.status_code in (302, 303, 400)
-    with app.extensions["drafts"].engine.connect() as db:
+    with app.extensions["store"].engine.connect() as db:
         assert db.execute(text("select count(*) from submissions")).scalar() == 1
 
 
@@ -131,7 +131,7 @@ def test_cookie_holds_only_an_opaque_id_and_the_database_only_ciphertext(web, ap
     assert [c.key for c in cookies] == ["draft"]
     assert len(cookies[0].value) == 43 and "Ørsted" not in cookies[0].value
     raw = b""
-    with app.extensions["drafts"].engine.connect() as db:  # SQLite or PostgreSQL
+    with app.extensions["store"].engine.connect() as db:  # SQLite or PostgreSQL
         for table in ("drafts", "uploads", "submissions", "packets"):
             for row in db.execute(text(f"select * from {table}")):
                 raw += b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
@@ -165,7 +165,7 @@ def test_delete_my_answers_removes_the_draft_and_its_uploads(web, app):
     assert page.h1.get_text() == "Delete my answers"
     response = web.post("/delete", {})
     assert heading(response) == "Your answers have been deleted"
-    with app.extensions["drafts"].engine.connect() as db:
+    with app.extensions["store"].engine.connect() as db:
         for table in ("drafts", "uploads", "submissions", "outbox", "packets"):
             assert db.execute(text(f"select count(*) from {table}")).scalar() == 0, table
     assert web.client.get_cookie("draft") is None
@@ -207,7 +207,7 @@ def test_the_declaration_is_signed_on_the_review_page_after_every_answer(web, ap
     assert page.title.string.startswith("Error: ")
     assert [a.get_text() for a in page.select(".error-summary a")] == [
         "Confirm that the information is true and complete", "Enter your full name to sign"]
-    with app.extensions["drafts"].engine.connect() as db:
+    with app.extensions["store"].engine.connect() as db:
         assert db.execute(text("select count(*) from submissions")).scalar() == 0
     response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     assert response.request.path == "/claim/done"
@@ -240,14 +240,14 @@ def test_answers_are_checked_again_before_finishing(web):
     page = parse(response)
     assert page.find(id="iban-error").get_text(" ", strip=True).startswith(
         "Error: This IBAN is for another country (Belgium) than the bank's (Netherlands)")
-    with web.client.application.extensions["drafts"].engine.connect() as db:
+    with web.client.application.extensions["store"].engine.connect() as db:
         assert db.execute(text("select count(*) from submissions")).scalar() == 0
 
 
 def test_a_request_under_way_does_not_bring_back_a_deleted_draft(app):
-    store = app.extensions["drafts"]
-    token = store.new_token()
-    store.save(token, {"journeys": {"claim": {"answers": {"member": {"full_name": "Zoë"}}}}})
+    store = app.extensions["store"]
+    token = store.drafts.new_token()
+    store.drafts.save(token, {"journeys": {"claim": {"answers": {"member": {"full_name": "Zoë"}}}}})
     store.delete(token)
-    assert store.save(token, {"late": "write"}, create=False) is None
-    assert store.load(token) is None
+    assert store.drafts.save(token, {"late": "write"}, create=False) is None
+    assert store.drafts.load(token) is None

@@ -12,7 +12,7 @@ import pytest
 
 from tests.a11y.support import PHONE, Audit, jpeg
 from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, date_parts
-from workflows import clock
+from workflows.engine import clock
 
 SAVE = "Save and continue"
 

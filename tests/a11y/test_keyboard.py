@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from tests.a11y.support import Keys, jpeg
 from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER, wait_for
-from workflows import clock
-from workflows.plan import CIGNA
+from workflows.engine import clock
+from workflows.administrators.cigna import CIGNA
 
 SAVE = "Save and continue"
 

@@ -15,8 +15,8 @@ from tests.a11y.support import jpeg, switch_language_keeping
 from tests.conftest import EXPENSES, GOP_PATIENT, MEMBER, wait_for
 from tests.journeys.test_claim_browser import answer_patient_and_treatment, fill_date, save, start_claim
 from tests.journeys.test_guarantee_browser import fill_admission, fill_hospital, fill_medical, start_request
-from workflows import clock
-from workflows.plan import CIGNA
+from workflows.engine import clock
+from workflows.administrators.cigna import CIGNA
 
 
 @pytest.fixture

@@ -307,7 +307,7 @@ def assert_security_headers(response, what: str, no_store: bool):
 def app_rows(app, sql: str) -> list[tuple]:
     """Rows straight from the app's database (whichever it is), as an operator would read them."""
     from sqlalchemy import text
-    with app.extensions["drafts"].engine.connect() as db:
+    with app.extensions["store"].engine.connect() as db:
         return [tuple(row) for row in db.execute(text(sql))]
 
 

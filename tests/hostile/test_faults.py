@@ -23,7 +23,7 @@ from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient,
                                           assert_security_headers, closed_port, flask_cli, self_signed_certificate, silent_server, smtp,
                                           sqlite_rows)
 from tests.test_documents import pdf_text
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 SENDER = "MIP member forms <forms@example.org>"
 
@@ -66,7 +66,7 @@ def assert_eml_offered(web, response):
 
 
 def outbox_row(app, web):
-    return app.extensions["drafts"].outbox_row(reference_of(web), "send")
+    return app.extensions["store"].outbox.row(reference_of(web), "send")
 
 
 # --- the mail server ---------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def test_a_database_that_is_gone_gives_a_503_page_and_nothing_is_lost(db_app, tm
     # The database's folder goes away (an unmounted volume). Open connections would keep the
     # old file open, so they are dropped, as in a freshly started worker.
     shutil.move(tmp_path / "db", tmp_path / "db-away")
-    db_app.extensions["drafts"].engine.dispose()
+    db_app.extensions["store"].engine.dispose()
     try:
         page = web.client.get("/claim/patient")
         text = assert_friendly(page)

@@ -15,7 +15,7 @@ from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEMBER, TREATMENT, 
                             admission, date_parts, fill_claim, free_port, jpeg_bytes)
 from tests.hostile.conftest import (Server, field_error, heading, listed, parse, path_of, pdf_text,
                                     summary)
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 ROOT = Path(__file__).resolve().parents[2]
 

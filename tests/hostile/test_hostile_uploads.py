@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from tests.conftest import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_claim, jpeg_bytes
 from tests.hostile.conftest import csrf_of, heading, listed, parse, path_of, pdf_text, summary
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 BOUND = 30  # seconds: every upload must be answered well within this (a hang fails the test)
 
@@ -169,7 +169,7 @@ def test_a_hostile_file_is_refused_with_a_message(site, at_receipts, name, conte
     assert response.status_code == 200
     assert summary(response) == [f"{name}: {message}"]
     assert listed(response) == []
-    with site.app.extensions["drafts"].engine.connect() as db:
+    with site.app.extensions["store"].engine.connect() as db:
         assert db.execute(text("select count(*) from uploads")).scalar() == 0
     # The page still works: a good file goes through next.
     response = upload(at_receipts, ("good.jpg", jpeg_bytes()))
@@ -283,7 +283,7 @@ def test_a_file_name_is_display_text_only(site, at_receipts, tmp_path, sent, sho
     assert items.find_all("img") == [] and items.find_all("script") == []
     remove = items.find("form")["action"]
     assert re.fullmatch(r"/claim/receipts/files/[0-9a-f]{32}/remove", remove)  # stored under an id
-    with site.app.extensions["drafts"].engine.connect() as db:
+    with site.app.extensions["store"].engine.connect() as db:
         assert [len(i) for (i,) in db.execute(text("select id from uploads"))] == [32]
     # Nothing named after the file was written anywhere.
     # (The SQLite run's database files are the only files; on PostgreSQL there are none.)

@@ -14,7 +14,7 @@ from weasyprint import HTML
 from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, admission,
                             jpeg_bytes, wait_for)
 from tests.hostile.conftest import parse, path_of, pdf_text, summary
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 
 def attempts(port: int) -> dict[str, str]:

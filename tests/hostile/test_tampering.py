@@ -13,13 +13,13 @@ from sqlalchemy import text
 
 from tests.conftest import EXPENSES, MEMBER, TREATMENT, fill_claim
 from tests.hostile.conftest import csrf_of, field_error, heading, parse, path_of, summary
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 EVIL = "mallory@evil.example"
 
 
 def count(app, table: str) -> int:
-    with app.extensions["drafts"].engine.connect() as db:
+    with app.extensions["store"].engine.connect() as db:
         return db.execute(text(f"select count(*) from {table}")).scalar()
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.conftest import EXPENSES, MEMBER, TREATMENT, wait_for
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 
 def receipt_photo() -> bytes:

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import Browserless, fill_claim
 from tests.test_documents import flat
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 
 def finished_claim_in(page, live_server):

@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.conftest import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, wait_for
-from workflows import clock
+from workflows.engine import clock
 from workflows.engine import format_date
-from workflows.plan import CIGNA
+from workflows.administrators.cigna import CIGNA
 
 DOC = "guarantee of payment request"
 CHECK_HEADING = "Check your answers before finishing"

@@ -1,0 +1,71 @@
+"""What the app needs to know about a claims administrator: the profile type.
+
+A profile holds the administrator's facts (names, mailboxes, numbers, postal address, the
+contact sheet's prose) and the plan's rules that depend on it. Journeys, documents and
+pages read them from the profile in force; none of them spells a fact. Prose says
+%(administrator)s (the name as members say it, like "Cigna") or %(administrator_name)s
+(the full name, as on a letter), and the i18n helpers fill both in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Phone:
+    label: str
+    number: str  # as printed on the contact sheet
+    note: str = ""  # text printed after the number, e.g. an internal extension
+
+    @property
+    def tel(self) -> str:
+        """RFC 3966 form for tel: links: '+' and the digits of the printed number."""
+        return "+" + re.sub(r"\D", "", self.number)
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """Rules that shape guidance: data with defaults, never hard-coded in views."""
+
+    one_patient_per_claim: bool = True
+    gop_lead_time_days: int = 14  # ask for a guarantee about two weeks before a planned admission
+    emergency_notification_days: int = 2  # emergencies notified within 48 hours
+    cheque_currency: str = "USD"  # incomplete bank details typically mean a cheque in USD
+    mailto_body_limit: int = 1800  # some mail clients break mailto: links past ~2,000 chars
+
+
+@dataclass(frozen=True)
+class Administrator:
+    slug: str
+    name: str  # in full, as on a letter: %(administrator_name)s
+    short_name: str  # as members say it in a sentence: %(administrator)s
+    plan_name: str
+    # Where each kind of message goes: a journey names the mailbox ("claims"), never the address.
+    mailboxes: dict[str, str]
+    phones: tuple[Phone, ...]
+    fax: Phone
+    postal_lines: tuple[str, ...]
+    rules: PlanRules = PlanRules()
+    # The contact sheet's own prose, shown verbatim on the Contact page where given.
+    plan_description: str = ""
+    network_note: str = ""
+    website: str = ""
+    website_url: str = ""
+    admissions_instruction: str = ""
+    claim_form_name: str = ""
+    online_services_steps: tuple[str, ...] = ()
+    online_services_first_time: str = ""
+    us_network_note: str = ""
+
+    @property
+    def claims_email(self) -> str:
+        return self.mailboxes["claims"]
+
+    @property
+    def admissions_email(self) -> str:
+        return self.mailboxes["admissions"]
+
+    def names(self) -> dict[str, str]:
+        """The values prose placeholders are filled with."""
+        return {"administrator": self.short_name, "administrator_name": self.name}

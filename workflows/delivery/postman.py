@@ -1,0 +1,163 @@
+"""Sending for the member through an outbox: a replayed POST sends one email, a failed
+send is retried rather than lost, and the member is told the truth."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import smtplib
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+
+from ..engine.i18n import N_
+from .letter import Letter, build_message
+from .outbox_folder import OutboxFolder
+from .smtp import SafeConnection, quit_politely
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent", "written" (local outbox folder), "queued" (will retry), "failed"
+    detail: str = ""
+
+
+# The two half-deliveries, said plainly on the page (translated there, like every reason).
+ONLY_THE_COPY_SENT = N_("the mail server refused the address of %(administrator_name)s: only your copy was sent")
+NO_COPY_SENT = N_("the mail server refused your address, so no copy was sent to you")
+
+
+def _backoff(attempts: int, first: float = 60.0) -> dt.timedelta:
+    """The wait before the next try: `first` seconds, doubling, at most four hours."""
+    return dt.timedelta(seconds=min(first * 2 ** attempts, 4 * 3600))
+
+
+class Postman:
+    """Queues letters in the outbox and delivers them: over SMTP when a server is
+    configured, else into a local outbox folder as .eml files."""
+
+    max_attempts = 8
+    # How long one delivery attempt holds its message: far longer than any send (the SMTP
+    # timeout applies per socket operation, and a message can be tens of MB), so the
+    # background sender never takes a message that is still being sent.
+    lease = dt.timedelta(minutes=15)
+
+    def __init__(self, outbox, mail_state, sender: str, folder: OutboxFolder,
+                 timeout: float = 10.0, first_retry: float = 60.0):
+        self.outbox = outbox  # the outbox table (store.outbox.OutboxRows)
+        self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
+        self.sender = sender
+        self.folder = folder
+        self.timeout = timeout
+        self.first_retry = first_retry  # seconds before the first retry; doubles each time
+
+    def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
+        """Queue once and try at once. A second call for the same reference and purpose
+        sends nothing and reports the first one's state."""
+        msg = build_message(letter, self.sender)
+        envelope = {
+            "from": self.sender, "to": list(letter.to) + list(letter.cc),
+            "primary": list(letter.to),  # the administrator's mailbox: the copy may be refused
+            "name": f"{reference}-{purpose}.eml",
+            "message": base64.b64encode(msg.as_bytes()).decode(),
+        }
+        row_id = self.outbox.enqueue(reference, purpose, envelope)
+        if row_id is None:
+            return self.status(reference, purpose, repeated=True)
+        if self.outbox.claim_message(row_id, self.lease):
+            self.attempt(row_id, envelope)
+        return self.status(reference, purpose)
+
+    def status(self, reference: str, purpose: str, repeated: bool = False) -> Outcome | None:
+        row = self.outbox.row(reference, purpose)
+        if row is None:
+            return None
+        status = row.status
+        if repeated and status in ("sent", "written"):
+            status = "already-" + status
+        return Outcome(status, row.last_error)
+
+    def deliver_due(self) -> int:
+        """Deliver queued messages whose retry time has come (CLI and background use)."""
+        done = 0
+        for row in self.outbox.due_messages():
+            if self.outbox.claim_message(row.id, self.lease):
+                try:
+                    self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts)
+                except Exception as exc:  # one bad message must not stop the others
+                    reason = N_("sending failed")
+                    self.outbox.record_attempt(row.id, "failed", f"{reason} ({type(exc).__name__})")
+                done += 1
+        return done
+
+    def start_background(self, interval: float) -> None:
+        """Retry queued mail every `interval` seconds in a daemon thread. Several processes
+        may each run one: claim_message() lets only one of them take a given message."""
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    self.deliver_due()
+                except Exception as exc:  # keep retrying; the reason carries no answers
+                    logging.getLogger(__name__).warning("outbox run failed: %s", type(exc).__name__)
+        self._stop = threading.Event()
+        threading.Thread(target=loop, name="outbox", daemon=True).start()
+
+    def stop_background(self) -> None:
+        """Stop the retries started by start_background (an app being shut down)."""
+        if hasattr(self, "_stop"):
+            self._stop.set()
+
+    def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
+        data = base64.b64decode(envelope["message"])
+        if self.mail_state is None:
+            path = self.folder.write(envelope["name"], data)
+            self.outbox.record_attempt(row_id, "written", str(path))
+            return
+        last = attempts + 1 >= self.max_attempts
+        retry_in = _backoff(attempts, self.first_retry)
+        try:
+            connection = SafeConnection(self.mail_state)
+            connection.timeout = self.timeout
+            host = connection.configure_host()
+            try:
+                refused = host.sendmail(envelope["from"], envelope["to"], data)
+            finally:
+                quit_politely(host)
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500 and not last:
+                reason = N_("the mail server asked us to try again later")
+                self.outbox.record_attempt(row_id, "queued", f"{reason} ({exc.smtp_code})", retry_in)
+            elif 400 <= exc.smtp_code < 500:
+                reason = N_("the mail server kept asking us to try again later, so we stopped trying")
+                self.outbox.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
+            else:
+                reason = N_("the mail server refused the message")
+                self.outbox.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
+        except smtplib.SMTPRecipientsRefused as exc:
+            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+            if temporary and not last:  # e.g. greylisting: a later try gets through
+                reason = N_("the mail server asked us to try again later")
+                self.outbox.record_attempt(row_id, "queued", reason, retry_in)
+            else:
+                self.outbox.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
+        except ssl.SSLCertVerificationError:
+            self.outbox.record_attempt(row_id, "failed", N_("the mail server's certificate could not be "
+                                         "verified, so nothing was sent"))
+        except smtplib.SMTPNotSupportedError:
+            self.outbox.record_attempt(row_id, "failed", N_("the mail server does not offer an encrypted "
+                                         "connection, so nothing was sent"))
+        except UnicodeError:
+            self.outbox.record_attempt(row_id, "failed", N_("an address could not be sent over SMTP"))
+        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+            reason = (N_("the mail server did not answer in time") if timed_out
+                      else N_("the mail server could not be reached"))
+            self.outbox.record_attempt(row_id, "failed" if last else "queued", reason, retry_in)
+        else:
+            if set(refused) & set(envelope.get("primary", envelope["to"])):
+                # Only the member's copy went: the administrator did not get it. Not retried,
+                # since that would send the member a second copy; the member is told.
+                self.outbox.record_attempt(row_id, "failed", ONLY_THE_COPY_SENT)
+            else:  # a refused copy is still "sent": the administrator has it
+                self.outbox.record_attempt(row_id, "sent", NO_COPY_SENT if refused else "")

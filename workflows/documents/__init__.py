@@ -1,0 +1,9 @@
+"""Documents: PDFs laid out with a locked-down fetcher, tagged PDF/UA-1, and the covers
+that put them on paper. Everything here is a pure function of plain values."""
+from .bidi import Phrase, Typed, isolate
+from .covers import PAPERS, Sender, fax_cover, fax_ready, post_ready, postal_letter, prepend
+from .pdf import Attachment, page_count, qr_png, render_packet, render_pdf
+
+__all__ = ["Attachment", "PAPERS", "Phrase", "Sender", "Typed", "fax_cover", "fax_ready",
+           "isolate", "page_count", "post_ready", "postal_letter", "prepend", "qr_png",
+           "render_packet", "render_pdf"]

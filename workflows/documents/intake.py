@@ -1,0 +1,134 @@
+"""Receipt intake: accept a file by what it really is, and normalise it once.
+
+Images (JPEG, PNG) are decoded by Pillow within a pixel budget, turned upright from
+their EXIF orientation, stripped of metadata and fitted to an A4 page, then kept as
+JPEG: the packet never has to touch the original again. PDFs are opened by pypdf to
+prove they parse and to count their pages.
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from ..engine.i18n import gettext as _
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
+MAX_PDF_PAGES = 30
+# The image box on an A4 receipt page (mm) at the resolution receipts are kept in.
+BOX_MM = (180, 250)
+DPI = 200
+
+
+class UploadError(ValueError):
+    """The member's file cannot be used; the message says why, in their words."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    content: bytes
+    media_type: str  # "image/jpeg" or "application/pdf"
+    pages: int
+    width: int = 0
+    height: int = 0
+
+
+def sniff(data: bytes) -> str | None:
+    """The real type from the first bytes; the name and the browser's claim are ignored."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.lstrip(b"\xef\xbb\xbf\r\n\t ")[:5] == b"%PDF-":
+        return "application/pdf"
+    return None
+
+
+def accept(data: bytes) -> Intake:
+    if not data:
+        raise UploadError(_("The selected file is empty"))
+    if len(data) > MAX_BYTES:
+        raise UploadError(_("The selected file must be smaller than %(size)d MB", size=MAX_BYTES // (1024 * 1024)))
+    kind = sniff(data)
+    if kind is None:
+        raise UploadError(_("The selected file must be a PDF, JPG or PNG"))
+    if kind == "application/pdf":
+        return _accept_pdf(data)
+    return _accept_image(data)
+
+
+def _accept_image(data: bytes) -> Intake:
+    # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+    # imported, which would let a photo cut off half-way pass as a whole receipt (the missing
+    # part printed grey). Every image WeasyPrint draws here was re-encoded by this function,
+    # so nothing needs the switch: it stays off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadError(_("The selected image is too large: it must be under 40 megapixels"))
+            image.load()
+    except (UploadError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadError(_("The selected image is too large: it must be under 40 megapixels")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UploadError(_("The selected image could not be read: it may be damaged")) from None
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        # Transparent areas print as white, not black.
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")  # CMYK, greyscale with 16 bits, ...
+    box = tuple(round(mm / 25.4 * DPI) for mm in BOX_MM)
+    image.thumbnail(box, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # No exif= argument: the saved file carries no metadata (GPS, camera, dates).
+    image.save(out, "JPEG", quality=82, dpi=(DPI, DPI))
+    return Intake(out.getvalue(), "image/jpeg", 1, image.width, image.height)
+
+
+def _accept_pdf(data: bytes) -> Intake:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UploadError(_("The selected PDF is protected by a password: "
+                              "save it without the password and upload it again"))
+        pages = len(reader.pages)
+        if pages > MAX_PDF_PAGES:  # before the copy below, which costs time for every page
+            raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES))
+        for page in reader.pages:
+            page.mediabox  # reading each page finds most broken files now, not at render
+        # The packet copies every page into a new PDF and reads its content: do both now, so
+        # a file that pypdf refuses to copy (a stream with an impossible /Length, a /Length
+        # that refers to itself, content that decompresses past pypdf's limits) is refused
+        # here, with a message, rather than breaking the member's packet later.
+        for page in PdfWriter(clone_from=reader).pages[:MAX_PDF_PAGES]:
+            page.get_contents()
+    except UploadError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            IndexError, OSError, NotImplementedError, AssertionError):
+        raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
+    if pages == 0:
+        raise UploadError(_("The selected PDF has no pages"))
+    return Intake(data, "application/pdf", pages)
+
+
+def display_name(filename: str | None) -> str:
+    """A file name safe to show and print: no folders, no control characters, bounded."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C"
+                   and unicodedata.category(c) not in ("Zl", "Zp")).strip()
+    if len(name) > 80:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:70] + "…" + dot + ext) if dot and len(ext) <= 5 else name[:80]
+    return name or "unnamed file"

@@ -1,0 +1,58 @@
+"""Where WeasyPrint runs: a renderer process of each worker, at lower CPU priority.
+
+A render is hundreds of milliseconds of CPU that holds the GIL. In the web process it would
+hold up every page the worker serves meanwhile; so the layout runs in a renderer process of
+the worker's own, at a lower CPU priority, while the worker's threads serve pages and the
+waiting thread holds nothing. The HTML is made in the worker, the
+PDF in the renderer.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+_renderer: ProcessPoolExecutor | None = None
+_renderer_pid = 0
+_renderer_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+def run(function, *args):
+    """Call `function` in this process's renderer process (started on first use, and again
+    after a fork or a crash); in this process if no renderer will do."""
+    for _attempt in range(2):  # a renderer that died gets one fresh successor
+        renderer = _current_renderer()
+        try:
+            future = renderer.submit(function, *args)
+        except (BrokenProcessPool, RuntimeError, OSError):  # shut down meanwhile, or none can start
+            _drop(renderer)
+            continue
+        try:
+            return future.result()  # the function's own errors come back as they are
+        except (BrokenProcessPool, CancelledError):  # it died (killed, out of memory)
+            _drop(renderer)
+    return function(*args)
+
+
+def _current_renderer() -> ProcessPoolExecutor:
+    global _renderer, _renderer_pid
+    with _renderer_lock:
+        if _renderer is None or _renderer_pid != os.getpid():
+            _renderer = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                            mp_context=multiprocessing.get_context("forkserver"))
+            _renderer_pid = os.getpid()
+        return _renderer
+
+
+def _drop(renderer: ProcessPoolExecutor) -> None:
+    global _renderer
+    with _renderer_lock:
+        if _renderer is renderer:
+            _renderer = None
+    renderer.shutdown(wait=False, cancel_futures=True)

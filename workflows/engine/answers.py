@@ -1,0 +1,29 @@
+"""Answers are plain JSON-able dicts keyed by step name; conditions read them as data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Answers = dict[str, Any]
+Condition = Callable[[Answers], bool]
+
+
+def answer(step: str, name: str) -> Callable[[Answers], Any]:
+    """Read one answer: answer("treatment", "accident")(answers)."""
+    return lambda answers: (answers.get(step) or {}).get(name)
+
+
+def when(step: str, name: str, *values) -> Condition:
+    """A show_if condition as data: when("treatment", "accident", "yes")."""
+    read = answer(step, name)
+    return lambda answers: read(answers) in values
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a check-your-answers list."""
+
+    key: str
+    value: str
+    step: str
+    href_suffix: str = ""  # e.g. "/2" to change the third expense

@@ -1,0 +1,19 @@
+"""The claim reimbursement journey: member, patient, treatment, expenses, payment,
+receipts, declaration; the claim packet for the administrator's claims mailbox."""
+from ...engine import Wizard
+from ...engine.i18n import lazy_gettext as _l
+from .forms import DeclarationForm
+from .outputs import OUTPUTS
+from .steps import STEPS
+
+JOURNEY = Wizard(
+    slug="claim",
+    title=_l("Claim reimbursement"),
+    summary=_l("Medical and dental expenses you have paid: get a claim packet with your "
+               "receipts, and send it by email."),
+    reference_prefix="CLM",
+    start_hint=_l("One claim covers one patient. Have your receipts and bank details ready."),
+    steps=STEPS,
+    declaration=DeclarationForm,
+    outputs=OUTPUTS,
+)

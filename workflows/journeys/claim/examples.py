@@ -1,0 +1,42 @@
+"""Sample answers, as a member would type them page by page: the generic tests drive the
+journey with these (tests/support). Dates are made when called, so a run never ages them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ...engine import clock
+
+
+def date_parts(name: str, day: dt.date) -> dict:
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+def pages() -> dict:
+    """Step name -> what is typed there: a dict for a form, a list of dicts for a list
+    step (one per item), a list of (file name, kind) for an upload step; "check" is the
+    declaration on the review page."""
+    today = clock.today()
+    return {
+        "member": {"full_name": "Zoë Ørsted", "reference": "MIP-0042317",
+                   **date_parts("date_of_birth", dt.date(1970, 4, 3)), "email": "zoe@example.org",
+                   "country": "BE", "phone": "+32 3 555 01 23",
+                   "address": "Rue de la Loi 1\n1000 Brussels"},
+        "patient": {"who": "member"},
+        "treatment": {"kind": "dental", "reason": "Broken molar, crown needed", "country": "FR",
+                      "accident": "no", "other_insurance": "no"},
+        "expenses": [
+            {**date_parts("date", today - dt.timedelta(days=40)), "provider": "Dr Anne Martin",
+             "description": "Crown", "amount": "650.00", "currency": "EUR"},
+            {**date_parts("date", today - dt.timedelta(days=39)), "provider": "Zahnklinik Basel",
+             "description": "X-ray", "amount": "80", "currency": "CHF"},
+        ],
+        "payment": {"payee": "member", "currency": "EUR", "method": "bank"},
+        "bank": {"holder": "Zoë Ørsted", "country": "BE"},
+        "bank-iban": {"iban": "BE71 0961 2345 6769", "bic": "GEBABEBB"},
+        "receipts": [("receipt.jpg", "invoice")],
+        "check": {"confirm": "y", "signature": "Zoë Ørsted"},
+    }
+
+
+# What the finished journey's outputs must show (the generic tests look for these).
+SHOWN = ("Zoë Ørsted", "MIP-0042317")

@@ -1,0 +1,178 @@
+"""The claim journey's forms: one question group per page."""
+from __future__ import annotations
+
+from flask_babel import LazyString
+from wtforms import BooleanField, ValidationError
+from wtforms.fields.choices import SelectChoice
+
+from ... import administrators
+from ...engine import answer, clock
+from ...engine import fields as F
+from ...engine.fields import AmountField, DateInputField, Form
+from ...engine.i18n import lazy_gettext as _l
+
+YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+Radios = F.RadioChoices
+# The plan's cheque currency, read from the profile in force when the hint is shown.
+CHEQUE_CURRENCY = LazyString(lambda: administrators.current().rules.cheque_currency)
+
+
+class MemberForm(Form):
+    full_name = F.NameField(_l("Full name"))
+    reference = F.ReferenceField()
+    date_of_birth = DateInputField(_l("Date of birth"), [F.required(_l("Enter your date of birth"))],
+                                   past_only=True, autocomplete="bday",
+                                   description=_l("For example, 27 3 1980"))
+    email = F.EmailField(hint=_l("We send a copy of the claim here if you ask us to send it."))
+    country = F.CountryField(_l("Country where you live"), _l("Select the country where you live"),
+                             render_kw={"autocomplete": "country"})
+    phone = F.PhoneField(region_field="country",
+                         hint=_l("Include the country code if you live outside the country of the number."))
+    address = F.ParagraphField(_l("Postal address"), _l("Enter your postal address"), limit=500,
+                               render_kw={"autocomplete": "street-address", "rows": 4})
+
+
+class PatientForm(Form):
+    who = Radios(_l("Who received the treatment?"), _l("Select who received the treatment"), [
+        SelectChoice("member", _l("I did (the member)")),
+        SelectChoice("family", _l("A covered family member")),
+    ], hint=_l("%(administrator)s needs one claim for each patient. For another patient, start another claim."))
+
+
+class FamilyMemberForm(Form):
+    name = F.TextField(_l("Patient's full name"), _l("Enter the patient's full name"), limit=100,
+                       render_kw={"spellcheck": "false"})
+    date_of_birth = DateInputField(_l("Patient's date of birth"),
+                                   [F.required(_l("Enter the patient's date of birth"))],
+                                   description=_l("For example, 27 3 2012"))
+    relationship = Radios(_l("Relationship to you"), _l("Select the patient's relationship to you"), [
+        SelectChoice("spouse", _l("Spouse or partner")),
+        SelectChoice("child", _l("Child")),
+        SelectChoice("other", _l("Other covered dependant")),
+    ])
+
+
+class TreatmentForm(Form):
+    kind = Radios(_l("What kind of treatment was it?"), _l("Select the kind of treatment"), [
+        SelectChoice("medical", _l("Medical")),
+        SelectChoice("dental", _l("Dental")),
+        SelectChoice("both", _l("Medical and dental")),
+    ])
+    reason = F.ParagraphField(_l("Reason for treatment or diagnosis"),
+                              _l("Enter the reason for treatment or the diagnosis"), limit=1000,
+                              hint=_l("As written by the doctor, if you have it."),
+                              render_kw={"rows": 3})
+    country = F.CountryField(_l("Country where treated"), _l("Select the country where you were treated"))
+    accident = Radios(_l("Did the treatment follow an accident?"),
+                      _l("Select yes if the treatment followed an accident"), YES_NO)
+    other_insurance = Radios(_l("Is any other insurance involved?"),
+                             _l("Select yes if any other insurance is involved"), YES_NO,
+                             hint=_l("For example another health plan, or a motor or work insurer."))
+
+
+class AccidentForm(Form):
+    date = DateInputField(_l("Date of the accident"), [F.required(_l("Enter the date of the accident"))],
+                          description=_l("For example, 14 2 2026"))
+    description = F.ParagraphField(_l("What happened?"), _l("Describe what happened"), limit=1000,
+                                   render_kw={"rows": 3})
+
+
+class OtherInsuranceForm(Form):
+    insurer = F.TextField(_l("Name of the other insurer"), _l("Enter the name of the other insurer"), limit=100)
+    policy_number = F.TextField(_l("Policy number"), _l("Enter the policy number of the other insurance"),
+                                limit=40, render_kw={"class": "w-20", "spellcheck": "false"})
+
+
+class ExpenseForm(Form):
+    date = DateInputField(_l("Date of service"), [F.required(_l("Enter the date of service"))],
+                          description=_l("The date on the invoice, for example 3 11 2026"))
+    provider = F.TextField(_l("Provider"), _l("Enter the name of the doctor, dentist, hospital or pharmacy"),
+                           limit=120, hint=_l("Doctor, dentist, hospital or pharmacy."))
+    description = F.TextField(_l("Description"), _l("Enter what the expense was for"), limit=200,
+                              hint=_l("For example: consultation, X-ray, prescription medicine."))
+    amount = AmountField(_l("Amount"), render_kw={"inputmode": "decimal", "class": "w-10",
+                                              "spellcheck": "false"},
+                         description=_l("As on the invoice, for example 120.50"))
+    currency = F.CurrencyField(_l("Currency"), _l("Select the currency of the invoice"))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        amount = getattr(self.amount, "amount", None)
+        if ok and amount is not None:
+            try:
+                F.check_minor_units(amount, self.currency.data, self.amount.label.text)
+            except ValidationError as exc:
+                self.amount.errors = [str(exc)]
+                return False
+        return ok
+
+
+class PaymentForm(Form):
+    payee = Radios(_l("Who should be paid?"), _l("Select who should be paid"), [
+        SelectChoice("member", _l("Me (the member)")),
+        SelectChoice("provider", _l("The provider, if not paid yet")),
+    ])
+    currency = F.CurrencyField(_l("Currency you want to be paid in"),
+                               _l("Select the currency you want to be paid in"))
+    method = Radios(_l("How do you want to be paid?"), _l("Select how you want to be paid"), [
+        SelectChoice("bank", _l("Bank transfer")),
+        SelectChoice("cheque", _l("Cheque"),
+                     render_kw={"data-hint": _l("Without complete bank details %(administrator)s "
+                                                "typically pays by cheque in %(currency)s.",
+                                                currency=CHEQUE_CURRENCY)}),
+    ])
+
+
+class BankForm(Form):
+    holder = F.TextField(_l("Name of the account holder"), _l("Enter the name of the account holder"),
+                         limit=100, render_kw={"spellcheck": "false"})
+    country = F.CountryField(_l("Country of the bank"), _l("Select the country of the bank"))
+
+
+class BankIbanForm(Form):
+    iban = F.TextField(_l("IBAN"), _l("Enter the IBAN"), limit=42,
+                       hint=_l("On your bank statement, for example BE71 0961 2345 6769."),
+                       render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-30"})
+    bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,
+                      hint=_l("8 or 11 letters and numbers, for example GEBABEBB."),
+                      render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+
+    def validate_iban(self, field):
+        if field.data:
+            field.data = F.normalise_iban(field.data, answer("bank", "country")(self.answers))
+
+    def validate_bic(self, field):
+        F.bic(self, field)
+
+
+class BankLocalForm(Form):
+    account_number = F.TextField(_l("Account number"), _l("Enter the account number"), limit=40,
+                                 render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
+    bank_code = F.TextField(_l("Bank code (optional)"), "", limit=20, optional=True,
+                            hint=_l("Routing number, sort code, BSB or IFSC, if your bank has one."),
+                            render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+    bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,
+                      hint=_l("8 or 11 letters and numbers."),
+                      render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+    bank_name = F.TextField(_l("Name of the bank"), _l("Enter the name of the bank"), limit=100)
+    bank_address = F.ParagraphField(_l("Address of the bank"), _l("Enter the address of the bank"),
+                                    limit=300, render_kw={"rows": 3})
+
+    def validate_bic(self, field):
+        F.bic(self, field)
+
+
+class DeclarationForm(Form):
+    confirm = BooleanField(
+        _l("I confirm that the information I have given is true and complete to the best of my "
+        "knowledge, and that I have told %(administrator)s about any amount paid by another insurer."),
+        [F.required(_l("Confirm that the information is true and complete"))])
+    signature = F.NameField(_l("Your full name, as your signature"), _l("Enter your full name to sign"))
+
+    def extra_answers(self):
+        # The server's date, but never before a date in the claim: east of UTC a visit may be
+        # on what is still tomorrow here, and a form signed before its treatment looks wrong.
+        answers = getattr(self, "answers", None) or {}
+        dates = [line.get("date") for line in (answers.get("expenses") or {}).get("items", [])]
+        dates.append((answers.get("accident") or {}).get("date"))
+        return {"signed_on": max([clock.today().isoformat(), *filter(None, dates)])}

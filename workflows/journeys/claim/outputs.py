@@ -1,0 +1,72 @@
+"""What a finished claim produces: the claim packet, the email to the claims mailbox, and
+the sender and subject of a fax or postal cover."""
+from __future__ import annotations
+
+from ...documents import Sender
+from ...engine import Answers
+from ...engine.i18n import N_, lazy_gettext as _l
+from ..contract import Document, Email, Finished, Outputs, Paper
+from .forms import DeclarationForm
+from .steps import patient, totals
+
+
+def packet_context(f: Finished) -> dict:
+    """Plain values for the packet template: the review rows, the expenses and totals."""
+    answers = f.answers
+    return {
+        "member": answers["member"],
+        "patient": patient(answers),
+        "expenses": (answers.get("expenses") or {}).get("items") or [],
+        "totals": totals(answers),
+        "sections": [(step, rows) for step, rows in f.sections if step.kind != "upload"],
+        "declaration": answers.get("declaration") or {},
+        "declaration_text": DeclarationForm.confirm.args[0],
+    }
+
+
+def qr_text(f: Finished) -> str:
+    return f"MIP CLAIM {f.reference} REF {f.answers['member']['reference']}"
+
+
+def subject(answers: Answers) -> str:
+    return (f"Claim reimbursement – {answers['member']['reference']} – "
+            f"{patient(answers)['name']}")
+
+
+def email_context(f: Finished) -> dict:
+    """What the email says. No bank details or diagnosis: those are in the attached packet,
+    and a mailto: link can end up in browser history."""
+    answers = f.answers
+    return {"answers": answers, "patient": patient(answers), "totals": totals(answers),
+            "expense_count": len((answers.get("expenses") or {}).get("items") or [])}
+
+
+OUTPUTS = Outputs(
+    document=Document(
+        name=_l("claim packet"),
+        item=_l("claim"),
+        prefix="claim",
+        template="claim/packet.html",
+        context=packet_context,
+        qr=qr_text,
+        next_steps=_l("%(administrator_name)s processes the claim and pays to the account or by "
+                      "the means you chose. Keep your claim reference and the original receipts."),
+        another_hint=_l("Each patient needs a claim of their own. Your own details are kept for "
+                        "the next one."),
+    ),
+    email=Email(
+        mailbox="claims",
+        subject=subject,
+        template="claim/email.txt",
+        context=email_context,
+        member=lambda a: a["member"]["email"],
+    ),
+    paper=Paper(
+        title=N_("Claim reimbursement"),
+        sender=lambda a: Sender(a["member"]["full_name"], a["member"]["reference"],
+                                a["member"]["phone"], reply_email=a["member"]["email"],
+                                address=a["member"]["address"]),
+        subject=lambda a: "Claim reimbursement",
+    ),
+    uploads="receipts",
+)

@@ -1,0 +1,96 @@
+"""The claim journey's pages, in order, and the facts they derive from the answers."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from ...engine import (Answers, ListStep, ListTexts, Step, UploadStep, answer, choice_label,
+                       format_date, format_money, when)
+from ...engine import fields as F
+from ...engine.i18n import N_, lazy_gettext as _l, ngettext
+from .forms import (AccidentForm, BankForm, BankIbanForm, BankLocalForm, ExpenseForm,
+                    FamilyMemberForm, MemberForm, OtherInsuranceForm, PatientForm, PaymentForm,
+                    TreatmentForm)
+
+# The kinds of document a member uploads; stored and printed in English, shown translated.
+DOCUMENT_KINDS = (
+    ("invoice", N_("Itemised invoice")),
+    ("payment", N_("Proof of payment")),
+    ("claim-form", N_("Signed claim form")),
+    ("prescription", N_("Prescription")),
+    ("report", N_("Medical report")),
+)
+
+
+def patient(answers: Answers) -> dict:
+    member = answers.get("member") or {}
+    if answer("patient", "who")(answers) == "family":
+        fam = answers.get("family-member") or {}
+        return {"name": fam.get("name", ""), "date_of_birth": fam.get("date_of_birth"),
+                "relationship": choice_label(FamilyMemberForm.relationship, fam.get("relationship"))}
+    return {"name": member.get("full_name", ""), "date_of_birth": member.get("date_of_birth"),
+            "relationship": "Member"}
+
+
+def totals(answers: Answers) -> "OrderedDict[str, Decimal]":
+    """Totals per currency, in the order currencies first appear; never converted."""
+    sums: OrderedDict[str, Decimal] = OrderedDict()
+    for item in (answers.get("expenses") or {}).get("items") or []:
+        sums[item["currency"]] = sums.get(item["currency"], Decimal(0)) + Decimal(item["amount"])
+    return sums
+
+
+def describe_expense(item: dict) -> str:
+    return (f"{format_date(item['date'])} · {item['provider']} · {item['description']} · "
+            f"{format_money(item['amount'], item['currency'])}")
+
+
+def uses_iban_bank(answers: Answers) -> bool:
+    return F.uses_iban(answer("bank", "country")(answers))
+
+
+def pays_by_bank(answers: Answers) -> bool:
+    return answer("payment", "method")(answers) == "bank"
+
+
+EXPENSE_TEXTS = ListTexts(
+    item=_l("Expense %(n)d"),
+    add_first=_l("Add an expense"),
+    add_another=_l("Add another expense"),
+    change=_l("Change expense %(n)d"),
+    save=_l("Save expense"),
+    added=lambda n: ngettext("you have added %(num)d expense", "you have added %(num)d expenses", n),
+    at_least=_l("Add at least one expense"),
+    too_many=_l("You can add up to %(max)d expenses to one claim"),
+    removed=_l("Expense %(n)d removed"),
+    add_or_remove=_l("Add or remove expenses"),
+)
+
+
+STEPS = [
+        Step("member", _l("Your details"), MemberForm),
+        Step("patient", _l("The patient"), PatientForm),
+        Step("family-member", _l("About the patient"), FamilyMemberForm,
+             show_if=when("patient", "who", "family")),
+        Step("treatment", _l("About the treatment"), TreatmentForm),
+        Step("accident", _l("About the accident"), AccidentForm,
+             show_if=when("treatment", "accident", "yes")),
+        Step("other-insurance", _l("Other insurance"), OtherInsuranceForm,
+             show_if=when("treatment", "other_insurance", "yes")),
+        ListStep("expenses", _l("Expenses"), ExpenseForm, texts=EXPENSE_TEXTS,
+                 describe=describe_expense,
+                 totals=lambda a: [(_l("Total in %(currency)s", currency=c), format_money(v, c))
+                                   for c, v in totals(a).items()],
+                 defaults=lambda a: {"currency": F.currency_for_country(answer("treatment", "country")(a))}),
+        Step("payment", _l("How you want to be paid"), PaymentForm,
+             defaults=lambda a: {"currency": F.currency_for_country(answer("member", "country")(a))}),
+        Step("bank", _l("Bank account"), BankForm, show_if=pays_by_bank,
+             defaults=lambda a: {"country": answer("member", "country")(a)}),
+        Step("bank-iban", _l("Bank account: IBAN"), BankIbanForm,
+             show_if=lambda a: pays_by_bank(a) and uses_iban_bank(a)),
+        Step("bank-local", _l("Bank account details"), BankLocalForm,
+             show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
+        UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
+                   hint=_l("Upload itemised invoices and proofs of payment, and the signed "
+                        "%(administrator)s claim form if you have it. PDF, JPG or PNG, up to 10 MB each.")),
+]

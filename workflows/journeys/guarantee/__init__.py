@@ -1,0 +1,34 @@
+"""The hospital guarantee-of-payment journey: who writes, member and patient, admission,
+hospital, medical details, attachments; a request for the administrator's admissions mailbox."""
+from ...engine import Step, UploadStep, Wizard, answer
+from ...engine import fields as F
+from ...engine.i18n import N_, lazy_gettext as _l
+from .forms import AdmissionForm, HospitalForm, MedicalForm, PatientForm, WriterForm
+from .outputs import OUTPUTS
+from .rules import notices
+
+JOURNEY = Wizard(
+    slug="guarantee",
+    title=_l("Hospital guarantee of payment"),
+    summary=_l("Before a hospital admission, or just after an emergency one: ask "
+               "%(administrator_name)s to guarantee payment of the stay. The member, a relative or "
+               "hospital staff can fill it in."),
+    reference_prefix="GOP",
+    start_hint=_l("Ask %(administrator_name)s to guarantee payment of a hospital stay. The member, "
+                  "a family member or hospital staff can fill this in. It takes a few minutes."),
+    notices=notices,
+    steps=[
+        Step("writer", _l("About you"), WriterForm),
+        Step("patient", _l("Member and patient"), PatientForm),
+        Step("admission", _l("The admission"), AdmissionForm),
+        Step("hospital", _l("The hospital"), HospitalForm),
+        Step("medical", _l("Medical details"), MedicalForm,
+             defaults=lambda a: {"currency": F.currency_for_country(answer("hospital", "country")(a))}),
+        UploadStep("attachments", _l("Attachments"), min_files=0, noun="document",
+                   kinds=(("doctor-letter", N_("Doctor's letter")), ("estimate", N_("Hospital cost estimate")),
+                          ("other", N_("Other document"))),
+                   hint=_l("Optional: the doctor's letter and the hospital's cost estimate help "
+                           "%(administrator)s decide quickly. PDF, JPG or PNG, up to 10 MB each.")),
+    ],
+    outputs=OUTPUTS,
+)

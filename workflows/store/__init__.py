@@ -1,0 +1,69 @@
+"""Server-side state, encrypted at rest, one module per table: drafts, uploads, submissions
+(with their kept PDFs), the outbox and rate-limit counts. `Store` holds them over one
+database and owns what spans them all: deleting a member's data and purging expired drafts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography.fernet import MultiFernet
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from .database import Database, load_keys, token_key, utcnow
+from .drafts import Drafts, merge
+from .limits import SendLimits
+from .models import Draft, Outbox, Packet, SendCount, Submission, Upload
+from .outbox import OutboxRows
+from .session import DraftSession, DraftSessionInterface
+from .submissions import Submissions
+from .uploads import Uploads
+
+
+class Store:
+    def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow):
+        self.db = Database(url, fernet, clock)
+        self.engine = self.db.engine
+        self.drafts = Drafts(self.db, lifetime)
+        self.uploads = Uploads(self.db)
+        self.submissions = Submissions(self.db)
+        self.outbox = OutboxRows(self.db)
+        self.limits = SendLimits(self.db)
+
+    def delete(self, token: str) -> list[str]:
+        """Delete my answers: the draft, its uploads, submissions and unsent mail.
+        Returns the references of the deleted submissions (their files go too)."""
+        key = token_key(token)
+        with Session(self.db.engine) as db, db.begin():
+            refs = select(Submission.reference).where(Submission.draft_key == key)
+            deleted = list(db.scalars(refs))
+            db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+            db.execute(delete(Packet).where(Packet.reference.in_(refs)))
+            db.execute(delete(Submission).where(Submission.draft_key == key))
+            db.execute(delete(Upload).where(Upload.draft_key == key))
+            db.execute(delete(Draft).where(Draft.key == key))
+        return deleted
+
+    def purge_expired(self) -> int:
+        """Delete expired drafts with everything that hangs off them. A draft whose mail is
+        still queued is kept until that mail is sent or given up on (a few hours at most):
+        purging must not lose a message the member was told would be retried."""
+        now = self.db.clock()
+        queued = (select(Outbox.id).join(Submission, Submission.reference == Outbox.reference)
+                  .where(Submission.draft_key == Draft.key, Outbox.status == "queued"))
+        with Session(self.db.engine) as db, db.begin():
+            keys = list(db.scalars(select(Draft.key).where(Draft.expires_at <= now, ~exists(queued))))
+            db.execute(delete(SendCount).where(SendCount.expires_at <= now))
+            for start in range(0, len(keys), 500):  # bounded IN lists
+                chunk = keys[start:start + 500]
+                refs = select(Submission.reference).where(Submission.draft_key.in_(chunk))
+                db.execute(delete(Outbox).where(Outbox.reference.in_(refs)))
+                db.execute(delete(Packet).where(Packet.reference.in_(refs)))
+                db.execute(delete(Submission).where(Submission.draft_key.in_(chunk)))
+                db.execute(delete(Upload).where(Upload.draft_key.in_(chunk)))
+                db.execute(delete(Draft).where(Draft.key.in_(chunk)))
+        return len(keys)
+
+
+__all__ = ["DraftSession", "DraftSessionInterface", "Store", "load_keys", "merge", "token_key",
+           "utcnow"]

@@ -1,0 +1,84 @@
+"""The database and the keys: one engine, encryption at rest, the clock every table reads."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import weakref
+from pathlib import Path
+
+from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy import create_engine, event, inspect, text
+
+from .models import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_keys(config: dict, instance_path: str) -> MultiFernet:
+    """Keys from DRAFT_ENCRYPTION_KEYS (comma-separated, newest first, so keys can rotate),
+    else one generated once into the instance folder."""
+    configured = config.get("DRAFT_ENCRYPTION_KEYS")
+    if configured:
+        keys = [k.strip() for k in configured.split(",") if k.strip()]
+    else:
+        path = Path(instance_path) / "draft-encryption.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        keys = [path.read_text().strip()]
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+class Database:
+    """The engine, the keys and the clock the store's tables share."""
+
+    def __init__(self, url: str, fernet: MultiFernet, clock=utcnow):
+        # hide_parameters: a database error message (and so a log line) never carries values.
+        self.engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"),
+                                    hide_parameters=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self.engine.begin() as db:
+            if self.engine.dialect.name == "postgresql":
+                # Several app processes may start at once on one database: one creates the
+                # tables, the others wait and then find them (DDL is transactional here).
+                db.execute(text("SELECT pg_advisory_xact_lock(4711)"))
+            Base.metadata.create_all(db)
+            # Databases made before drafts had a version get the column (every row at 0).
+            if "version" not in {c["name"] for c in inspect(db).get_columns("drafts")}:
+                db.execute(text("ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"))
+        # `gunicorn --preload` forks its workers from a process that has used this engine: a
+        # worker must not use the pooled connection it inherits (two processes on one
+        # PostgreSQL socket, or one SQLite handle). Each child starts with an empty pool.
+        engine = weakref.ref(self.engine)
+        os.register_at_fork(after_in_child=lambda: engine() and engine().dispose(close=False))
+        self.fernet = fernet
+        self.clock = clock
+
+    # encryption ---------------------------------------------------------------------------
+    def seal(self, value) -> bytes:
+        raw = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
+        return self.fernet.encrypt(raw)
+
+    def open(self, blob: bytes, raw=False):
+        data = self.fernet.decrypt(blob)
+        return data if raw else json.loads(data)
+
+
+def _sqlite_pragmas(conn, _record):
+    cur = conn.cursor()
+    # WAL lets readers run beside a writer; NORMAL sync is durable across app crashes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,133 @@
+"""Drafts: a member's answers between pages, one encrypted blob per cookie token."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import NamedTuple
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .database import Database, token_key
+from .models import Draft
+
+
+class Loaded(NamedTuple):
+    data: dict
+    updated_at: dt.datetime
+    version: int
+    raw: bytes  # the decrypted JSON as read: what this request's changes are measured against
+
+
+class Drafts:
+    def __init__(self, db: Database, lifetime: dt.timedelta):
+        self.db = db
+        self.lifetime = lifetime
+
+    def clock(self) -> dt.datetime:
+        return self.db.clock()
+
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    # Drafts are read and written on every wizard request: plain SQL statements, no ORM
+    # identity map, one statement per write in the usual case.
+    def load(self, token: str) -> Loaded | None:
+        """A live draft, or None if unknown, expired or unreadable."""
+        with self.db.engine.connect() as db:
+            row = db.execute(select(Draft.data, Draft.updated_at, Draft.version).where(
+                Draft.key == token_key(token), Draft.expires_at > self.db.clock())).first()
+        if row is None:
+            return None
+        try:
+            raw = self.db.open(row.data, raw=True)
+        except InvalidToken:
+            return None
+        return Loaded(json.loads(raw), row.updated_at, row.version, raw)
+
+    def _values(self, data: dict) -> dict:
+        now = self.db.clock()
+        return {"data": self.db.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
+
+    def save(self, token: str, data: dict, create: bool = True) -> int | None:
+        """Write a draft over whatever it holds (a new draft's first write); return the
+        version written. With create=False only an existing draft is updated (else None):
+        a request that began before "Delete my answers" must not bring the deleted draft back."""
+        values = self._values(data)
+        with self.db.engine.begin() as db:
+            version = db.execute(update(Draft).where(Draft.key == token_key(token))
+                                 .values(version=Draft.version + 1, **values)
+                                 .returning(Draft.version)).scalar()
+            if version is None and create:
+                db.execute(insert(Draft).values(key=token_key(token), version=1, **values))
+                version = 1
+            return version
+
+    def update(self, token: str, data: dict, seen: int, base: bytes) -> int | None:
+        """Write a request's draft over the version it read (`seen`, whose JSON was `base`);
+        return the version written, or None if the draft was deleted meanwhile.
+
+        Two requests of one member can run at once (an upload in one tab, a step saved in
+        another), and a draft is one encrypted blob: a plain write would drop the changes
+        of whichever request finished first. So the write is optimistic: it succeeds only if
+        the row still holds the version this request read. If another request wrote first,
+        this one reads the fresh draft, re-applies its own changes (what differs between
+        `base` and `data`) to it with merge(), and tries again. The usual case costs
+        nothing more than the one UPDATE; no lock is held while a request runs, and it
+        works the same on SQLite and PostgreSQL."""
+        for _ in range(50):
+            with self.db.engine.begin() as db:
+                if db.execute(update(Draft).where(Draft.key == token_key(token), Draft.version == seen)
+                              .values(version=seen + 1, **self._values(data))).rowcount:
+                    return seen + 1
+                row = db.execute(select(Draft.data, Draft.version)
+                                 .where(Draft.key == token_key(token))).first()
+            if row is None:
+                return None  # deleted (or purged) while this request ran: stays deleted
+            theirs = self.db.open(row.data, raw=True)
+            data = merge(json.loads(base), data, json.loads(theirs))
+            base, seen = theirs, row.version
+        raise RuntimeError("draft kept changing under this request")
+
+    def touch(self, token: str) -> None:
+        now = self.db.clock()
+        with Session(self.db.engine) as db, db.begin():
+            db.execute(update(Draft).where(Draft.key == token_key(token))
+                       .values(updated_at=now, expires_at=now + self.lifetime))
+
+
+_MISSING = object()
+
+
+def merge(base, mine, theirs):
+    """Three-way merge of JSON values: this request's changes (base -> mine) applied to
+    what another request saved meanwhile (theirs). Dicts merge key by key, so answers to
+    different steps, or different answers of one step, never overwrite each other. Lists
+    of dicts with an "id" (uploaded files) merge by id: files added or removed in one tab
+    and files added in another are all kept. Anything else changed on both sides takes
+    this request's value: it is the later write, as the member would expect."""
+    if mine == base:
+        return theirs
+    if theirs == base or theirs == mine:
+        return mine
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        base = base if isinstance(base, dict) else {}
+        merged = {}
+        for key in [*theirs, *(k for k in mine if k not in theirs)]:
+            value = merge(base.get(key, _MISSING), mine.get(key, _MISSING), theirs.get(key, _MISSING))
+            if value is not _MISSING:
+                merged[key] = value
+        return merged
+    if all(_is_id_list(v) for v in (mine, theirs)) and (base is _MISSING or _is_id_list(base)):
+        before = {i["id"]: i for i in base} if base is not _MISSING else {}
+        ours, their_ids = {i["id"]: i for i in mine}, {i["id"] for i in theirs}
+        kept = [merge(before.get(i["id"], _MISSING), ours.get(i["id"], _MISSING), i)
+                for i in theirs if i["id"] in ours or i["id"] not in before]
+        return kept + [i for i in mine if i["id"] not in before and i["id"] not in their_ids]
+    return mine
+
+
+def _is_id_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and "id" in i for i in value)

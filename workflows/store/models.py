@@ -1,0 +1,82 @@
+"""The tables. Every stored value is Fernet-encrypted (see database.Database.seal); drafts
+are keyed by the SHA-256 of their cookie token, never the token itself."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(cookie token)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # Bumped by every write: a request saves only over the version it read (see update()).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_key: Mapped[str] = mapped_column(ForeignKey("drafts.key", ondelete="CASCADE"), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Submission(Base):
+    """A finished journey: a frozen copy of the answers under its public reference."""
+
+    __tablename__ = "submissions"
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_key: Mapped[str] = mapped_column(ForeignKey("drafts.key", ondelete="CASCADE"), index=True)
+    journey: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Packet(Base):
+    """A finished journey's PDF, rendered once: its answers are frozen, so every download,
+    .eml and email afterwards carries the very same bytes."""
+
+    __tablename__ = "packets"
+    reference: Mapped[str] = mapped_column(
+        ForeignKey("submissions.reference", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Outbox(Base):
+    """One row per message to send. The unique (reference, purpose) pair is what turns a
+    replayed or double-clicked "send" into a single email."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("reference", "purpose"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(
+        ForeignKey("submissions.reference", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted envelope + MIME bytes
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SendCount(Base):
+    """Sends counted per fixed time window, for the rate limits. `key` is a keyed hash
+    (HMAC with the app's secret) of a draft or a client address, never the value itself;
+    rows are deleted once their window has passed."""
+
+    __tablename__ = "send_counts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

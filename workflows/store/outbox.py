@@ -1,0 +1,71 @@
+"""The outbox table: one row per message to send, taken by one sender at a time."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .database import Database
+from .models import Outbox
+
+
+class OutboxRows:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def envelope(self, row: Outbox) -> dict:
+        """A queued message's envelope, decrypted."""
+        return self.db.open(row.message)
+
+    def enqueue(self, reference: str, purpose: str, envelope: dict) -> int | None:
+        """Queue one message; None if this (reference, purpose) was queued before."""
+        now = self.db.clock()
+        try:
+            with Session(self.db.engine) as db, db.begin():
+                row = Outbox(reference=reference, purpose=purpose, message=self.db.seal(envelope),
+                             status="queued", attempts=0, last_error="", next_attempt_at=now,
+                             created_at=now)
+                db.add(row)
+                db.flush()
+                return row.id
+        except IntegrityError:
+            return None
+
+    def row(self, reference: str, purpose: str) -> Outbox | None:
+        with Session(self.db.engine, expire_on_commit=False) as db:
+            return db.scalars(select(Outbox).where(Outbox.reference == reference,
+                                                   Outbox.purpose == purpose)).first()
+
+    def forget_failed(self, reference: str, purpose: str) -> None:
+        with self.db.engine.begin() as db:
+            db.execute(delete(Outbox).where(Outbox.reference == reference, Outbox.purpose == purpose,
+                                            Outbox.status == "failed"))
+
+    def due_messages(self, limit: int = 20) -> list[Outbox]:
+        with Session(self.db.engine, expire_on_commit=False) as db:
+            return list(db.scalars(select(Outbox).where(
+                Outbox.status == "queued", Outbox.next_attempt_at <= self.db.clock())
+                .order_by(Outbox.id).limit(limit)))
+
+    def claim_message(self, row_id: int, lease: dt.timedelta) -> bool:
+        """Take a message for one delivery attempt. The conditional update makes sure two
+        workers (or a request and the background sender) never send the same row twice."""
+        now = self.db.clock()
+        with Session(self.db.engine) as db, db.begin():
+            result = db.execute(update(Outbox).where(
+                Outbox.id == row_id, Outbox.status == "queued", Outbox.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease))
+            return result.rowcount == 1
+
+    def record_attempt(self, row_id: int, status: str, error: str = "",
+                       retry_in: dt.timedelta | None = None) -> None:
+        now = self.db.clock()
+        values = {"status": status, "last_error": error[:500], "attempts": Outbox.attempts + 1}
+        if status == "sent":
+            values["sent_at"] = now
+        if retry_in is not None:
+            values["next_attempt_at"] = now + retry_in
+        with Session(self.db.engine) as db, db.begin():
+            db.execute(update(Outbox).where(Outbox.id == row_id).values(**values))

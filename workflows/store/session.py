@@ -1,0 +1,108 @@
+"""Flask's session backed by the draft: the cookie holds only the draft's token, so the
+CSRF token and every answer live server-side."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from flask import Flask, request as current_request
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import CallbackDict
+
+from .drafts import Drafts
+
+
+class DraftSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, token=None, stale=False, unavailable=False, version=0, raw=b""):
+        def on_update(self):
+            self.modified = True
+        super().__init__(initial, on_update)
+        self.token = token
+        self.stale = stale  # last saved long enough ago that a read should extend the expiry
+        self.version, self.raw = version, raw  # what was read: see DraftStore.update()
+        self.modified = False
+        self.deleted = False
+        # The database could not be reached: nothing may be read or written for this request.
+        self.unavailable = unavailable
+
+    def create(self, store: Drafts) -> str:
+        """Save a new draft now (uploads need its row) and return its token."""
+        self.token = store.new_token()
+        self.raw = json.dumps(dict(self), separators=(",", ":")).encode()
+        self.version = store.save(self.token, dict(self))
+        return self.token
+
+    def delete(self):
+        """Forget this draft on the response (the store row is deleted by the caller)."""
+        self.clear()
+        self.deleted = True
+
+
+class DraftSessionInterface(SessionInterface):
+    """A database that is locked or down never shows as a stack trace: the session is
+    marked unavailable (the app answers 503), and a draft that cannot be written turns the
+    response into `unavailable_response(response)`, which says nothing was saved."""
+
+    touch_after = dt.timedelta(minutes=5)
+
+    def __init__(self, store: Drafts, unavailable_response=None):
+        self.store = store
+        self.unavailable_response = unavailable_response
+
+    def open_session(self, app: Flask, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if token and len(token) < 100:
+            try:
+                found = self.store.load(token)
+            except SQLAlchemyError as exc:
+                _log_unavailable(exc, "read")
+                return DraftSession(token=token, unavailable=True)
+            if found is not None:
+                return DraftSession(found.data, token=token, version=found.version, raw=found.raw,
+                                    stale=self.store.clock() - found.updated_at > self.touch_after)
+        return DraftSession()
+
+    def save_session(self, app: Flask, session: DraftSession, response):
+        if session.unavailable:
+            return
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError as exc:
+            _log_unavailable(exc, "write")
+            session.unavailable = True
+            if self.unavailable_response is None:
+                raise
+            self.unavailable_response(response)
+
+    def _save(self, app: Flask, session: DraftSession, response):
+        name = self.get_cookie_name(app)
+        secure = self.get_cookie_secure(app) or current_request.is_secure
+        if session.deleted:
+            if session.token:
+                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+            return
+        if session.modified and session:
+            if session.token is None:
+                session.create(self.store)
+            elif self.store.update(session.token, dict(session), session.version, session.raw) is None:
+                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+                return  # deleted (or expired) while this request ran: stays deleted
+        elif session.token and session.stale:
+            try:
+                self.store.touch(session.token)
+            except SQLAlchemyError as exc:  # only the expiry was to move: the page still serves
+                _log_unavailable(exc, "touch")
+                return
+        else:
+            return
+        response.vary.add("Cookie")
+        response.set_cookie(name, session.token, max_age=self.store.lifetime, path="/",
+                            secure=secure, httponly=True, samesite="Lax")
+
+
+def _log_unavailable(exc: Exception, what: str) -> None:
+    # The exception's class only: its message could quote SQL (never values: hide_parameters).
+    logging.getLogger(__name__).warning("draft %s failed: database unavailable (%s)", what,
+                                        type(exc).__name__)

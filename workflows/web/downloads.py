@@ -1,0 +1,99 @@
+"""The confirmation page and what it offers: the PDF, the .eml, and fax- or post-ready PDFs."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request, session
+
+from ..delivery import eml_bytes, mailto_href
+from ..documents import PAPERS, Attachment, fax_ready, page_count, post_ready
+from ..engine import Wizard
+from ..journeys.contract import Finished
+from .blueprint import bp
+from .finish import submission
+from .state import administrator, journey_state, notices_for, store, wizard_or_404
+
+
+def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachment]:
+    """The journey's uploaded documents, with their bytes unless only the list is needed."""
+    step = w.step(w.outputs.uploads) if w.outputs.uploads else None
+    found = []
+    for meta in step.files(answers) if step else []:
+        data = store().uploads.get(session.token, meta["id"]) if content else b""
+        if data is not None:
+            found.append(Attachment(meta["id"], meta["name"], meta["kind_label"], meta["media_type"],
+                                    meta["pages"], data))
+    return found
+
+
+def finished(w: Wizard, sub: dict, content: bool = True) -> Finished:
+    """What the journey's outputs are made from: the frozen answers and the uploads."""
+    answers = sub["answers"]
+    return Finished(answers, sub["reference"], attachments(w, answers, content), administrator(),
+                    w.review)
+
+
+def packet_for(w: Wizard, sub: dict) -> bytes:
+    """The submission's PDF, rendered on first use and kept (encrypted) from then on: only
+    that first render needs the uploads' bytes."""
+    packet = store().submissions.packet(sub["reference"])
+    if packet is None:
+        rendered = w.outputs.packet(finished(w, sub))
+        packet = store().submissions.keep_packet(sub["reference"], rendered)
+    return packet
+
+
+def letter_for(w: Wizard, sub: dict, copy_to_member: bool):
+    """The email, with the packet and (when they travel as files of their own) the uploads."""
+    email = w.outputs.email
+    return w.outputs.letter(finished(w, sub, content=email.attach_uploads), packet_for(w, sub),
+                            copy_to_member=copy_to_member)
+
+
+@bp.get("/<journey>/done")
+def done(journey):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    answers, reference = sub["answers"], sub["reference"]
+    # Whether the member asked for a copy when sending (a copy by default before that).
+    copy = journey_state(w).get("copy", True)
+    letter = (w.outputs.letter(finished(w, sub, content=False), b"", copy_to_member=copy)
+              if w.outputs.email else None)
+    outcome = current_app.extensions["postman"].status(reference, "send")
+    return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
+                           mailto=mailto_href(letter) if letter else "", letter=letter,
+                           outcome=outcome, papers=PAPERS, outputs=w.outputs,
+                           notices=notices_for(w, answers))
+
+
+@bp.get("/<journey>/done/<kind>")
+def download(journey, kind):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    outputs, reference = w.outputs, sub["reference"]
+    if kind in ("fax.pdf", "post.pdf") and outputs.paper:
+        body = paper_ready(w, sub, kind)
+        name = outputs.filename(reference, "pdf", variant=kind.split(".")[0])
+    elif kind == "packet.pdf":
+        body, name = packet_for(w, sub), outputs.filename(reference, "pdf")
+    elif kind == "message.eml" and outputs.email:
+        letter = letter_for(w, sub, copy_to_member=False)
+        body, name = eml_bytes(letter, sender=outputs.email.member(sub["answers"])), outputs.filename(reference, "eml")
+    else:
+        abort(404)
+    media_type = "message/rfc822" if name.endswith(".eml") else "application/pdf"
+    return Response(body, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def paper_ready(w: Wizard, sub: dict, kind: str) -> bytes:
+    """One PDF for the fax machine or the envelope: the cover, then every page."""
+    outputs, answers, reference = w.outputs, sub["answers"], sub["reference"]
+    facts = finished(w, sub)
+    packet = outputs.packet(facts, for_paper=True)
+    sender, subject = outputs.paper.sender(answers), outputs.paper.subject(answers)
+    if kind == "fax.pdf":
+        paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "A4"
+        return fax_ready(packet, sender, subject, paper, reference=reference,
+                         administrator=facts.administrator)
+    enclosures = outputs.enclosures(page_count(packet), facts.attachments)
+    return post_ready(packet, sender, subject, enclosures, reference=reference,
+                      administrator=facts.administrator)

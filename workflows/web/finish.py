@@ -1,0 +1,89 @@
+"""Check your answers, finish (one submission however often it is sent), start again."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from ..engine import Wizard, form_answers
+from ..engine.i18n import gettext as _
+from .blueprint import bp
+from .state import (draft_token, formdata, journey_state, notices_for, save_state, step_url,
+                    store, wizard_or_404)
+
+
+@bp.route("/<journey>/check", methods=["GET", "POST"])
+def review(journey):
+    w = wizard_or_404(journey)
+    state = journey_state(w)
+    if state.get("reference"):
+        return redirect(url_for("wizard.done", journey=w.slug))
+    answers = w.clean(state["answers"])
+    pending = w.first_unfinished(answers)
+    if pending is not None:
+        return redirect(step_url(w, pending.name))
+    declaration = w.declaration(formdata=formdata(w, state)) if w.declaration else None
+    if declaration is not None:
+        declaration.answers = answers
+    if request.method == "POST" and (invalid := w.first_invalid(answers)) is not None:
+        flash(_("Please check this answer again before finishing"))
+        return redirect(step_url(w, invalid.name, change=True, check=1), 303)
+    if request.method == "POST" and (declaration is None or declaration.validate()):
+        if declaration is not None:
+            answers["declaration"] = form_answers(declaration)
+        state["reference"] = finish(w, state, answers)
+        save_state(w, state)
+        return redirect(url_for("wizard.done", journey=w.slug), 303)
+    last = w.relevant_steps(answers)[-1]
+    return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
+                           back=step_url(w, last.name), answers=answers, form=declaration,
+                           has_errors=bool(declaration and declaration.errors),
+                           progress=w.progress("check", answers), notices=notices_for(w, answers))
+
+
+def new_reference(prefix: str, seed: str) -> str:
+    """A reference derived from `seed` with the app's secret: unguessable from outside, and
+    the same for every request that finishes the same journey of the same draft."""
+    # Crockford-style alphabet: no I, L, O or U to misread over the phone.
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    key = current_app.secret_key
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, seed.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:5], "big")
+    code = "".join(alphabet[(number >> (5 * i)) & 31] for i in range(8))
+    return f"{prefix}-{code[:4]}-{code[4:]}"
+
+
+def finish(w: Wizard, state: dict, answers: dict) -> str:
+    """Store the submission; return its reference. A double click, a replay or a second tab
+    finishing the same draft at the same moment all derive the same reference (from the draft,
+    the journey and how many times it was started again), so they make one submission: the
+    first stores it and the others find it. A clash with another draft's reference moves on."""
+    token = draft_token()
+    for attempt in range(5):
+        reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
+        if (store().submissions.add(token, w.slug, reference, answers)
+                or store().submissions.get(token, w.slug, reference) is not None):
+            return reference
+    raise RuntimeError("no free reference")
+
+
+def submission(w: Wizard) -> dict:
+    state = journey_state(w)
+    reference = state.get("reference")
+    found = store().submissions.get(session.token, w.slug, reference) if reference and session.token else None
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/<journey>/new")
+def start_again(journey):
+    """Start the journey again (a claim for another patient, say), keeping the first step:
+    the member's or writer's own details."""
+    w = wizard_or_404(journey)
+    state = journey_state(w)
+    first = w.steps[0].name
+    kept = {first: state["answers"][first]} if first in state["answers"] else {}
+    save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
+    return redirect(step_url(w, first), 303)

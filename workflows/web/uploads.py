@@ -1,0 +1,69 @@
+"""Upload pages: files with a kind each, judged by their content at intake."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, session
+from werkzeug.datastructures import MultiDict
+
+from ..documents import intake
+from ..engine import UploadStep, Wizard
+from ..engine.i18n import gettext as _
+from .blueprint import bp
+from .state import (after_step, changing, draft_token, formdata, open_step, page, save_state,
+                    step_url, store)
+
+
+def upload_page(w: Wizard, s: UploadStep, state: dict):
+    answers = state["answers"]
+    files = s.files(answers)
+    errors: list[tuple[str, str]] = []  # (field id, message)
+    action = request.form.get("action") if request.method == "POST" else None
+    chosen = [f for f in request.files.getlist("file") if f and f.filename] if action else []
+    # "Continue" with a file chosen but not uploaded yet uploads it first: nothing is dropped.
+    if action == "upload" or chosen:
+        kinds = dict(s.kinds)
+        kind = request.form.get("kind", "")
+        if kind not in kinds:
+            errors.append(("kind", _("Select what kind of document this is")))
+        if not chosen:
+            errors.append(("file", _("Select a file to upload")))
+        elif len(files) + len(chosen) > s.max_files:
+            errors.append(("file", _("You can upload up to %(max)d files", max=s.max_files)))
+        if not errors:
+            token = draft_token()
+            for upload in chosen:
+                name = intake.display_name(upload.filename)
+                try:
+                    accepted = intake.accept(upload.read(intake.MAX_BYTES + 1))
+                except intake.UploadError as exc:
+                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
+                    continue
+                upload_id = store().uploads.add(token, accepted.content)
+                files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
+                              "media_type": accepted.media_type, "pages": accepted.pages})
+                flash(_("%(file)s uploaded", file=name))
+            answers[s.name] = {"files": files, "done": False}
+            save_state(w, state)
+            if not errors and action == "upload":
+                return redirect(step_url(w, s.name, change=changing()), 303)
+    if action == "continue" and not errors:
+        if len(files) >= s.min_files:
+            answers[s.name] = {"files": files, "done": True}
+            save_state(w, state)
+            return redirect(after_step(w, s.name, answers), 303)
+        errors.append(("file", _("Upload at least one document") if s.min_files == 1 else
+                       _("Upload at least %(min)d documents", min=s.min_files)))
+    return page("wizard/upload.html", w, s, answers, files=files, errors=errors,
+                kinds=s.kinds, kind=(formdata(w, state) or MultiDict()).get("kind", ""))
+
+
+@bp.post("/<journey>/<step>/files/<upload_id>/remove")
+def remove_file(journey, step, upload_id):
+    w, s, state = open_step(journey, step, UploadStep)
+    files = s.files(state["answers"])
+    kept = [f for f in files if f["id"] != upload_id]
+    if len(kept) != len(files):
+        store().uploads.remove(session.token, upload_id)
+        state["answers"][s.name] = {"files": kept, "done": False}
+        save_state(w, state)
+        flash(_("%(file)s removed", file=next(f["name"] for f in files if f["id"] == upload_id)))
+    return redirect(step_url(w, s.name, change=changing()), 303)
