@@ -9,6 +9,7 @@ from .dates import DateInputField
 from .i18n import lazy_gettext as _l
 from .text import clean_text, max_length, multi_line, required, single_line
 
+
 class Form(FlaskForm):
     """Base form: every field's input is cleaned before validation (notifications-admin style)."""
 
