@@ -54,6 +54,10 @@ ENV_SETTINGS = {
     "SEND_LIMIT_PER_DRAFT": int,
     "SEND_LIMIT_PER_ADDRESS": int,
     "SEND_LIMIT_WINDOW_SECONDS": float,
+    "UPLOAD_LIMIT_FILES_PER_ADDRESS": int,
+    "UPLOAD_LIMIT_MB_PER_ADDRESS": int,
+    "UPLOAD_LIMIT_WINDOW_SECONDS": float,
+    "UPLOAD_LIMIT_MB_PER_DRAFT": int,
 }
 
 
@@ -108,6 +112,11 @@ def create_app(config: dict | None = None) -> Flask:
         SEND_LIMIT_PER_DRAFT=5,
         SEND_LIMIT_PER_ADDRESS=20,
         SEND_LIMIT_WINDOW_SECONDS=3600.0,
+        # Uploads from one client address in a window, and kept for one draft (0: no limit).
+        UPLOAD_LIMIT_FILES_PER_ADDRESS=200,
+        UPLOAD_LIMIT_MB_PER_ADDRESS=500,
+        UPLOAD_LIMIT_WINDOW_SECONDS=3600.0,
+        UPLOAD_LIMIT_MB_PER_DRAFT=200,
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
     )
