@@ -99,7 +99,7 @@ class Postman:
             # An attempt that never recorded its outcome: the process died, or the database
             # failed, maybe after the mail server took the message.
             status, detail = "uncertain", INTERRUPTED
-        if repeated and status in ("sent", "written"):
+        if repeated:  # another request queued it: this one sent nothing
             status = "already-" + status
         return Outcome(status, detail)
 

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..delivery.postman import Unrecorded
+from ..delivery.postman import Outcome, Unrecorded
 from ..engine.i18n import gettext as _, ngettext
 from .blueprint import bp
 from .downloads import letter_for
@@ -54,9 +54,11 @@ def send(journey):
             previous = postman.send(sub["reference"], "send", letter)
         except Unrecorded as exc:
             return unrecorded_page(w, exc)
-        if not previous.status.startswith("already-"):
-            previous = None  # this request sent it (or queued it): the page says how it went
-    if previous is not None:  # a replay, a double click or another tab
+        # Sent (or queued) by this request: the page says how it went. Or by another one
+        # at the same moment (a double click): say it was not sent again.
+        previous = (Outcome(previous.status.removeprefix("already-"), previous.detail)
+                    if previous.status.startswith("already-") else None)
+    if previous is not None and previous.status != "failed":  # a replay, a double click, a tab
         item = w.outputs.document.item
         flash({"queued": _("This %(item)s is already queued to be sent: it was not queued again",
                            item=item),
