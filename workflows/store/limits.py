@@ -50,11 +50,16 @@ class SendLimits:
     def take(self, key: str, limit: int, ttl: dt.timedelta, amount: int = 1) -> bool:
         """Take `amount` from the budget `key` of `limit`; False, taking nothing, if that
         would pass the limit. The budget is forgotten `ttl` after it was last taken from."""
-        expires = self.db.clock() + ttl
+        now = self.db.clock()
+        expires = now + ttl
         where = (SendCount.key == key, SendCount.window_start == _BUDGET)
         for _attempt in range(2):
             try:
                 with self.db.engine.begin() as db:
+                    if amount <= limit and db.execute(
+                            update(SendCount).where(*where, SendCount.expires_at <= now)
+                            .values(count=amount, expires_at=expires)).rowcount:
+                        return True  # a budget past its time starts again
                     if db.execute(update(SendCount).where(*where, SendCount.count + amount <= limit)
                                   .values(count=SendCount.count + amount, expires_at=expires)).rowcount:
                         return True
