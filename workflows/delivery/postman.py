@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import smtplib
-import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..engine.i18n import N_
 from .letter import Letter, build_message
 from .outbox_folder import OutboxFolder
-from .smtp import SafeConnection, quit_politely
+from .reasons import INTERRUPTED
+from .smtp import converse
 
 
 @dataclass(frozen=True)
@@ -34,15 +32,6 @@ class Unrecorded(Exception):
     def __init__(self, status: str):
         super().__init__(status)
         self.status = status
-
-
-# Outcomes the app cannot be sure of: never retried blindly, told as they are.
-UNCONFIRMED = N_("the whole message went to the mail server, which did not confirm it in time, "
-                 "so it may have been sent")
-INTERRUPTED = N_("sending was interrupted before its outcome was noted, so it may have been sent")
-# The two half-deliveries, said plainly on the page (translated there, like every reason).
-ONLY_THE_COPY_SENT = N_("the mail server refused the address of %(administrator_name)s: only your copy was sent")
-NO_COPY_SENT = N_("the mail server refused your address, so no copy was sent to you")
 
 
 def _backoff(attempts: int, first: float = 60.0) -> dt.timedelta:
@@ -142,57 +131,10 @@ class Postman:
             path = self.folder.write(envelope["name"], data)
             self._record(row_id, "written", str(path))
             return
-        status, detail, retry_in = self._converse(envelope, data, attempts)
-        self._record(row_id, status, detail, retry_in)
-
-    def _converse(self, envelope: dict, data: bytes, attempts: int):
-        """(status, detail, retry_in) of one SMTP conversation."""
         last = attempts + 1 >= self.max_attempts
-        retry_in = _backoff(attempts, self.first_retry)
-        host = None
-        try:
-            connection = SafeConnection(self.mail_state)
-            connection.timeout = self.timeout
-            host = connection.configure_host()
-            try:
-                refused = host.sendmail(envelope["from"], envelope["to"], data)
-            finally:
-                quit_politely(host)
-        except smtplib.SMTPResponseException as exc:
-            if 400 <= exc.smtp_code < 500 and not last:
-                reason = N_("the mail server asked us to try again later")
-                return "queued", f"{reason} ({exc.smtp_code})", retry_in
-            if 400 <= exc.smtp_code < 500:
-                reason = N_("the mail server kept asking us to try again later, so we stopped trying")
-                return "failed", f"{reason} ({exc.smtp_code})", None
-            return "failed", f"{N_('the mail server refused the message')} ({exc.smtp_code})", None
-        except smtplib.SMTPRecipientsRefused as exc:
-            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
-            if temporary and not last:  # e.g. greylisting: a later try gets through
-                return "queued", N_("the mail server asked us to try again later"), retry_in
-            return "failed", N_("the mail server refused the recipients"), None
-        except ssl.SSLCertVerificationError:
-            return "failed", N_("the mail server's certificate could not be verified, so nothing "
-                                "was sent"), None
-        except smtplib.SMTPNotSupportedError:
-            return "failed", N_("the mail server does not offer an encrypted connection, so "
-                                "nothing was sent"), None
-        except UnicodeError:
-            return "failed", N_("an address could not be sent over SMTP"), None
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
-            if host is not None and host.data_sent:
-                # The whole message went out and no answer came (RFC 5321 lets a server take
-                # ten minutes): it may have been delivered. Not retried: that could send it twice.
-                return "uncertain", UNCONFIRMED, None
-            timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
-            reason = (N_("the mail server did not answer in time") if timed_out
-                      else N_("the mail server could not be reached"))
-            return ("failed" if last else "queued"), reason, retry_in
-        if set(refused) & set(envelope.get("primary", envelope["to"])):
-            # Only the member's copy went: the administrator did not get it. Not retried,
-            # since that would send the member a second copy; the member is told.
-            return "failed", ONLY_THE_COPY_SENT, None
-        return "sent", NO_COPY_SENT if refused else "", None  # a refused copy: still sent
+        status, detail, retry_in = converse(self.mail_state, self.timeout, envelope, data, last,
+                                            _backoff(attempts, self.first_retry))
+        self._record(row_id, status, detail, retry_in)
 
     def _record(self, row_id: int, status: str, detail: str, retry_in=None) -> None:
         """Note the outcome. The database may be locked or down just after the mail server

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 
 import flask_mail
+
+from ..engine.i18n import N_
+from .reasons import NO_COPY_SENT, ONLY_THE_COPY_SENT, UNCONFIRMED
 
 
 class _Tracking:
@@ -60,3 +64,51 @@ def quit_politely(host) -> None:
         host.quit()
     except (OSError, smtplib.SMTPException):
         host.close()
+
+
+def converse(mail_state, timeout: float, envelope: dict, data: bytes, last: bool, retry_in):
+    """(status, detail, retry_in) of one SMTP conversation: `last` says no retry may follow."""
+    host = None
+    try:
+        connection = SafeConnection(mail_state)
+        connection.timeout = timeout
+        host = connection.configure_host()
+        try:
+            refused = host.sendmail(envelope["from"], envelope["to"], data)
+        finally:
+            quit_politely(host)
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500 and not last:
+            reason = N_("the mail server asked us to try again later")
+            return "queued", f"{reason} ({exc.smtp_code})", retry_in
+        if 400 <= exc.smtp_code < 500:
+            reason = N_("the mail server kept asking us to try again later, so we stopped trying")
+            return "failed", f"{reason} ({exc.smtp_code})", None
+        return "failed", f"{N_('the mail server refused the message')} ({exc.smtp_code})", None
+    except smtplib.SMTPRecipientsRefused as exc:
+        temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+        if temporary and not last:  # e.g. greylisting: a later try gets through
+            return "queued", N_("the mail server asked us to try again later"), retry_in
+        return "failed", N_("the mail server refused the recipients"), None
+    except ssl.SSLCertVerificationError:
+        return "failed", N_("the mail server's certificate could not be verified, so nothing "
+                            "was sent"), None
+    except smtplib.SMTPNotSupportedError:
+        return "failed", N_("the mail server does not offer an encrypted connection, so "
+                            "nothing was sent"), None
+    except UnicodeError:
+        return "failed", N_("an address could not be sent over SMTP"), None
+    except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        if host is not None and host.data_sent:
+            # The whole message went out and no answer came (RFC 5321 lets a server take
+            # ten minutes): it may have been delivered. Not retried: that could send it twice.
+            return "uncertain", UNCONFIRMED, None
+        timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+        reason = (N_("the mail server did not answer in time") if timed_out
+                  else N_("the mail server could not be reached"))
+        return ("failed" if last else "queued"), reason, retry_in
+    if set(refused) & set(envelope.get("primary", envelope["to"])):
+        # Only the member's copy went: the administrator did not get it. Not retried,
+        # since that would send the member a second copy; the member is told.
+        return "failed", ONLY_THE_COPY_SENT, None
+    return "sent", NO_COPY_SENT if refused else "", None  # a refused copy: still sent
