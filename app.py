@@ -108,6 +108,9 @@ def create_app(config: dict | None = None) -> Flask:
         SEND_LIMIT_WINDOW_SECONDS=3600.0,
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
+        # Its Referer check for HTTPS cannot pass under `Referrer-Policy: no-referrer`: the same
+        # rule is kept with the headers browsers do send (workflows/web/origin.py).
+        WTF_CSRF_SSL_STRICT=False,
     )
     for name, parse in ENV_SETTINGS.items():
         if os.environ.get(name):
