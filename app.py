@@ -22,6 +22,7 @@ from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
 from workflows.store import DraftSessionInterface, Store, load_keys
+from workflows.web.origin import ConnectionScheme
 
 csrf = CSRFProtect()
 
@@ -151,6 +152,9 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # Outermost: the connection's own scheme first (gunicorn would believe a client's
+    # X-Forwarded-Proto from 127.0.0.1); only ProxyFix above may change it.
+    app.wsgi_app = ConnectionScheme(app.wsgi_app)
 
     # Pages and documents find templates in the same folders: the app's and the journeys'.
     app.jinja_loader = templating.loader()

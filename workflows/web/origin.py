@@ -9,6 +9,7 @@ token is checked as before, by Flask-WTF; over plain HTTP nothing changes.
 """
 from __future__ import annotations
 
+import ssl
 from urllib.parse import urlsplit
 
 from flask import current_app, request
@@ -51,3 +52,21 @@ def refuse_forms_from_elsewhere():
             and not from_this_site()):
         raise CSRFError("The request did not come from this site.")
 
+
+class ConnectionScheme:
+    """WSGI middleware, outermost: the scheme is the connection's own until ProxyFix (inside,
+    only with TRUSTED_PROXIES > 0) reads what trusted proxies say.
+
+    gunicorn believes X-Forwarded-Proto by itself from any client at 127.0.0.1 (its
+    `forwarded_allow_ips`), before the app sees the request; with TRUSTED_PROXIES=0 the README
+    promises that header is ignored, so the app undoes that here: over gunicorn, https only
+    when gunicorn itself ended TLS (--certfile)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        sock = environ.get("gunicorn.socket")
+        if sock is not None:
+            environ["wsgi.url_scheme"] = "https" if isinstance(sock, ssl.SSLSocket) else "http"
+        return self.app(environ, start_response)
