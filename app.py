@@ -88,7 +88,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = LimitedRequest
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # Keys, the SQLite database and the outbox live here: the service account's alone.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.update(
         ADMINISTRATOR=administrators.DEFAULT,  # the claims administrator's profile
         JOURNEYS=journeys.INSTALLED,  # the journeys' packages, in the index page's order

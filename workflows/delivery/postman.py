@@ -20,7 +20,7 @@ from .smtp import SafeConnection, quit_politely
 @dataclass(frozen=True)
 class Outcome:
     status: str  # "sent", "written" (local outbox folder), "queued" (will retry), "failed"
-    detail: str = ""
+    detail: str = ""  # the reason for "queued" and "failed"; for "written", the file's name
 
 
 # The two half-deliveries, said plainly on the page (translated there, like every reason).
@@ -111,8 +111,9 @@ class Postman:
     def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
         data = base64.b64decode(envelope["message"])
         if self.mail_state is None:
-            path = self.folder.write(envelope["name"], data)
-            self.outbox.record_attempt(row_id, "written", str(path))
+            # The file's name only: where the folder is stays in the configuration, off the page.
+            name = self.folder.write(envelope["name"], data)
+            self.outbox.record_attempt(row_id, "written", name)
             return
         last = attempts + 1 >= self.max_attempts
         retry_in = _backoff(attempts, self.first_retry)
