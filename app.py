@@ -135,6 +135,7 @@ def create_app(config: dict | None = None) -> Flask:
         load_keys(app.config, app.instance_path),
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
+        secret=app.config["SECRET_KEY"],  # derives a draft's new token when it is rotated
     )
     app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response)
     app.extensions["store"] = store
