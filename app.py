@@ -22,6 +22,7 @@ from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
 from workflows.store import DraftSessionInterface, Store, load_keys
+from workflows.web.origin import ConnectionScheme
 
 csrf = CSRFProtect()
 
@@ -93,7 +94,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = LimitedRequest
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # Keys, the SQLite database and the outbox live here: the service account's alone.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.update(
         ADMINISTRATOR=administrators.DEFAULT,  # the claims administrator's profile
         JOURNEYS=journeys.INSTALLED,  # the journeys' packages, in the index page's order
@@ -121,6 +123,9 @@ def create_app(config: dict | None = None) -> Flask:
         UPLOAD_LIMIT_MB_PER_DRAFT=200,
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
+        # Its Referer check for HTTPS cannot pass under `Referrer-Policy: no-referrer`: the same
+        # rule is kept with the headers browsers do send (workflows/web/origin.py).
+        WTF_CSRF_SSL_STRICT=False,
     )
     for name, parse in ENV_SETTINGS.items():
         if os.environ.get(name):
@@ -143,6 +148,7 @@ def create_app(config: dict | None = None) -> Flask:
         load_keys(app.config, app.instance_path),
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
+        secret=app.config["SECRET_KEY"],  # derives a draft's new token when it is rotated
     )
     app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response)
     app.extensions["store"] = store
@@ -162,6 +168,9 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # Outermost: the connection's own scheme first (gunicorn would believe a client's
+    # X-Forwarded-Proto from 127.0.0.1); only ProxyFix above may change it.
+    app.wsgi_app = ConnectionScheme(app.wsgi_app)
 
     # Pages and documents find templates in the same folders: the app's and the journeys'.
     app.jinja_loader = templating.loader()

@@ -1,19 +1,60 @@
-"""The local outbox folder: where "send" writes .eml files when no mail server is set up."""
+"""The local outbox folder: where "send" writes .eml files when no mail server is set up.
+
+The messages are plain text with everything the member typed (bank details, diagnosis): the
+folder is the service account's alone (0700) and so is every file in it (0600), whatever the
+umask; a folder made looser earlier, or by hand, is tightened when the app starts and on
+every write."""
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import stat
 from pathlib import Path
 from typing import Callable, Iterable
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
 
 
 class OutboxFolder:
     def __init__(self, path: Path | None, existing_references: Callable[[list[str]], set[str]]):
         self.path = path
         self.existing_references = existing_references  # which submissions still exist
+        if path is not None and path.is_dir():
+            try:
+                self._make_private()
+            except OSError as exc:  # not ours to change (another owner): say so, keep serving
+                logging.getLogger(__name__).warning("outbox folder permissions not tightened (%s)",
+                                                    type(exc).__name__)
 
-    def write(self, name: str, data: bytes) -> Path:
-        self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / name).write_bytes(data)
-        return self.path / name
+    def write(self, name: str, data: bytes) -> str:
+        """Write one message as `name` (readable by the service account only); return the
+        name. Written beside and renamed into place: a reader never sees half a message, and
+        a link planted under that name is replaced, never followed."""
+        self.path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        self._make_private(files=False)
+        partial = self.path / f".{name}.{secrets.token_hex(6)}.partial"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # exactly 0600, whatever the umask
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(partial, self.path / name)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return name
+
+    def _make_private(self, files: bool = True) -> None:
+        """The folder 0700, and (at start) any message file in it 0600: files written before
+        this rule, or copied in by hand."""
+        if stat.S_IMODE(self.path.stat().st_mode) != FOLDER_MODE:
+            self.path.chmod(FOLDER_MODE)
+        for path in self.path.glob("*.eml") if files else ():
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != FILE_MODE:
+                path.chmod(FILE_MODE)
 
     def remove(self, references: Iterable[str]) -> None:
         """Delete the .eml files written for these submissions (their draft is gone)."""

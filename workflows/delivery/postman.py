@@ -23,7 +23,7 @@ class Outcome:
     # "sent", "written" (local outbox folder), "queued" (will retry), "failed", "sending"
     # (under way), "uncertain" (may have been sent: not retried without the member's say)
     status: str
-    detail: str = ""
+    detail: str = ""  # the reason; for "written", the file's name
 
 
 class Unrecorded(Exception):
@@ -128,8 +128,9 @@ class Postman:
         """One delivery attempt of a claimed ("sending") row, and its outcome recorded."""
         data = base64.b64decode(envelope["message"])
         if self.mail_state is None:
-            path = self.folder.write(envelope["name"], data)
-            self._record(row_id, "written", str(path))
+            # The file's name only: where the folder is stays in the configuration, off the page.
+            name = self.folder.write(envelope["name"], data)
+            self._record(row_id, "written", name)
             return
         last = attempts + 1 >= self.max_attempts
         status, detail, retry_in = converse(self.mail_state, self.timeout, envelope, data, last,

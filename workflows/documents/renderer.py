@@ -5,11 +5,20 @@ hold up every page the worker serves meanwhile; so the layout runs in a renderer
 the worker's own, at a lower CPU priority, while the worker's threads serve pages and the
 waiting thread holds nothing. The HTML is made in the worker, the
 PDF in the renderer.
+
+Nothing is left behind. The renderer is forked by multiprocessing's fork server, not by the
+worker, and it holds both ends of its own task pipes: left alone it would outlive a worker
+killed with SIGKILL (or by the OOM killer), or a `flask run` stopped with SIGTERM, and keep
+the fork server (alive while any of its children holds its "alive" pipe) and the resource
+tracker (alive while anyone holds its pipe) running too. So the renderer watches its worker
+(a pidfd: readable when that very process exits) and exits with it; the fork server and the
+tracker then see their pipes close and exit on their own.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,8 +30,25 @@ _renderer_pid = 0
 _renderer_lock = threading.Lock()
 
 
-def _lower_priority() -> None:
+def _start_renderer(worker: int) -> None:
+    """Runs first in the renderer process: lower CPU priority, and leave with the worker."""
     os.nice(10)
+    _exit_with(worker)
+
+
+def _exit_with(worker: int) -> None:
+    """Exit this process as soon as process `worker` has exited (whatever it died of)."""
+    try:
+        watched = os.pidfd_open(worker)
+    except ProcessLookupError:
+        os._exit(0)  # gone before the renderer even started
+    except (AttributeError, OSError):  # no pidfds here (not Linux 5.3+): the parent's pipe
+        watched = multiprocessing.parent_process().sentinel
+
+    def watch():
+        select.select([watched], [], [])
+        os._exit(0)  # mid-render or idle: nothing of the renderer's is worth keeping
+    threading.Thread(target=watch, name="exit-with-worker", daemon=True).start()
 
 
 class RenderTimeout(Exception):
@@ -72,7 +98,8 @@ def _current_renderer() -> ProcessPoolExecutor:
     global _renderer, _renderer_pid
     with _renderer_lock:
         if _renderer is None or _renderer_pid != os.getpid():
-            _renderer = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+            _renderer = ProcessPoolExecutor(max_workers=1, initializer=_start_renderer,
+                                            initargs=(os.getpid(),),
                                             mp_context=multiprocessing.get_context("forkserver"))
             _renderer_pid = os.getpid()
         return _renderer

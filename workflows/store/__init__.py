@@ -21,10 +21,11 @@ from .uploads import Uploads
 
 
 class Store:
-    def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow):
+    def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow,
+                 secret: str | bytes | None = None):
         self.db = Database(url, fernet, clock)
         self.engine = self.db.engine
-        self.drafts = Drafts(self.db, lifetime)
+        self.drafts = Drafts(self.db, lifetime, secret)  # the secret derives rotated tokens
         self.uploads = Uploads(self.db)
         self.submissions = Submissions(self.db)
         self.outbox = OutboxRows(self.db)
@@ -32,8 +33,9 @@ class Store:
 
     def delete(self, token: str) -> list[str]:
         """Delete my answers: the draft, its uploads, submissions and unsent mail.
-        Returns the references of the deleted submissions (their files go too)."""
-        key = token_key(token)
+        Returns the references of the deleted submissions (their files go too). A draft
+        rotated while the request ran (another tab finished a journey) is deleted where it is."""
+        key = token_key(self.drafts.live_token(token) or token)
         with Session(self.db.engine) as db, db.begin():
             refs = select(Submission.reference).where(Submission.draft_key == key)
             deleted = list(db.scalars(refs))

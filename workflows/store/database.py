@@ -5,11 +5,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import weakref
 from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, inspect, make_url, text
 
 from .models import Base
 
@@ -42,6 +43,7 @@ class Database:
     """The engine, the keys and the clock the store's tables share."""
 
     def __init__(self, url: str, fernet: MultiFernet, clock=utcnow):
+        private_sqlite_files(url)
         # hide_parameters: a database error message (and so a log line) never carries values.
         self.engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"),
                                     hide_parameters=True)
@@ -72,6 +74,29 @@ class Database:
     def open(self, blob: bytes, raw=False):
         data = self.fernet.decrypt(blob)
         return data if raw else json.loads(data)
+
+
+def private_sqlite_files(url: str) -> None:
+    """A SQLite database holds every draft (encrypted, but its size, times and count are
+    there to read): the file is created 0600 before SQLite opens it, and a file, WAL or
+    shared-memory index left looser by an earlier version is made 0600. SQLite gives the -wal,
+    -shm and -journal files it creates the database file's own mode, whatever the umask."""
+    parsed = make_url(url)
+    database = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or database.startswith("file:") or parsed.query.get("uri")):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # no such folder, say: SQLite will say so in its own words
+    for name in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            if stat.S_IMODE(name.stat().st_mode) != 0o600:
+                name.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_pragmas(conn, _record):

@@ -22,6 +22,18 @@ class Draft(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
+class DraftRotation(Base):
+    """How a draft came under its current key: the key it had before, and a hash of the
+    one-time proof of the finishing form that moved it (so that the same form sent twice
+    finds the draft again, and nothing else does). Goes with the draft."""
+
+    __tablename__ = "draft_rotations"
+    key: Mapped[str] = mapped_column(ForeignKey("drafts.key", ondelete="CASCADE"), primary_key=True)
+    previous: Mapped[str] = mapped_column(String(64))
+    proof: Mapped[str] = mapped_column(String(64))
+    rotated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class Upload(Base):
     __tablename__ = "uploads"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -3,6 +3,7 @@ CSRF token and every answer live server-side."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 
@@ -11,7 +12,12 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
+from .database import token_key
 from .drafts import Drafts
+
+# The draft's first token's hash: what per-draft counts (the send limit) are kept under, the
+# same before and after its token is rotated.
+LINEAGE = "lineage"
 
 
 class DraftSession(CallbackDict, SessionMixin):
@@ -24,6 +30,8 @@ class DraftSession(CallbackDict, SessionMixin):
         self.version, self.raw = version, raw  # what was read: see DraftStore.update()
         self.modified = False
         self.deleted = False
+        self.rotation: str | None = None  # set when a finish asks for a new token
+        self.rotated = False  # the draft has a new token this response must give the browser
         # The database could not be reached: nothing may be read or written for this request.
         self.unavailable = unavailable
 
@@ -48,6 +56,19 @@ class DraftSession(CallbackDict, SessionMixin):
         """Forget this draft on the response (the store row is deleted by the caller)."""
         self.clear()
         self.deleted = True
+
+    def rotate_on_save(self, proof: str) -> None:
+        """A journey was finished: save the draft under a new token (see Drafts.update_rotated),
+        the old one dead from then on. `proof` is the finishing form's one-time proof."""
+        old = self.token
+        self.rotation = hashlib.sha256(proof.encode()).hexdigest() if proof else ""
+        # What stays the same across rotations, for what counts per draft (the send limit).
+        self.setdefault(LINEAGE, token_key(old))
+        self.modified = True
+
+    def adopt(self, token: str) -> None:
+        """This request proved it is the finishing form sent again: it gets the new token."""
+        self.token, self.rotated = token, True
 
 
 class DraftSessionInterface(SessionInterface):
@@ -96,16 +117,36 @@ class DraftSessionInterface(SessionInterface):
         if session.modified and session:
             if session.token is None:
                 session.create(self.store)
+            elif session.rotation is not None:  # a journey was finished: a new token
+                saved = self.store.update_rotated(session.token, dict(session), session.version,
+                                                  session.raw, session.rotation)
+                if saved is None:
+                    response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+                    return  # deleted while this request ran: stays deleted
+                token, entitled = saved
+                if not entitled:  # another finish moved the draft first: merged there
+                    self.store.wait_until_settled(token)  # answer after it, and without the token
+                    return
+                session.token = token
             elif self.store.update(session.token, dict(session), session.version, session.raw) is None:
-                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
-                return  # deleted (or expired) while this request ran: stays deleted
+                live = self.store.live_token(session.token)
+                if live is None:
+                    response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+                    return  # deleted (or expired) while this request ran: stays deleted
+                # Rotated while this request ran (another tab finished a journey): this
+                # request's changes are merged into the draft where it now is, and the response
+                # says nothing of its new token (nor sets the old one over it: the browser has
+                # the new one from the request that rotated it).
+                self.store.update(live, dict(session), session.version, session.raw)
+                return
         elif session.token and session.stale:
             try:
-                self.store.touch(session.token)
+                if not self.store.touch(session.token):
+                    return  # rotated or deleted meanwhile: leave the browser's cookie alone
             except SQLAlchemyError as exc:  # only the expiry was to move: the page still serves
                 _log_unavailable(exc, "touch")
                 return
-        else:
+        elif not session.rotated:
             return
         response.vary.add("Cookie")
         response.set_cookie(name, session.token, max_age=self.store.lifetime, path="/",

@@ -162,9 +162,19 @@ def server_error(exc):
                            message=_("Your answers are kept. Try again later.")), 500
 
 
+# A year, for this host and its subdomains: a browser that has seen the site over TLS never asks
+# it over plain HTTP again, where anyone on the network could read or plant the draft cookie.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 @bp.after_app_request
 def security_headers(response: Response):
     h = response.headers
+    # Only over TLS: the app's own (a certificate in gunicorn or werkzeug), or a trusted proxy's
+    # word (X-Forwarded-Proto, read by ProxyFix only when TRUSTED_PROXIES > 0). Over plain HTTP
+    # the header means nothing to a browser, and a client's own X-Forwarded-Proto is ignored.
+    if request.is_secure:
+        h.setdefault("Strict-Transport-Security", HSTS)
     h.setdefault("Content-Security-Policy",
                  "default-src 'self'; object-src 'none'; base-uri 'none'; "
                  "form-action 'self'; frame-ancestors 'none'")

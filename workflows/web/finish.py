@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
+from ..journeys import registry
 from .blueprint import bp
 from .state import (draft_token, formdata, journey_state, notices_for, save_state, step_url,
                     store, wizard_or_404)
@@ -37,6 +39,7 @@ def review(journey):
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
     return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
+                           proof=(PROOF, secrets.token_urlsafe(24)),
                            back=step_url(w, last.name), answers=answers, form=declaration,
                            has_errors=bool(declaration and declaration.errors),
                            progress=w.progress("check", answers), notices=notices_for(w, answers))
@@ -58,14 +61,58 @@ def finish(w: Wizard, state: dict, answers: dict) -> str:
     """Store the submission; return its reference. A double click, a replay or a second tab
     finishing the same draft at the same moment all derive the same reference (from the draft,
     the journey and how many times it was started again), so they make one submission: the
-    first stores it and the others find it. A clash with another draft's reference moves on."""
-    token = draft_token()
+    first stores it and the others find it. A clash with another draft's reference moves on.
+
+    The draft is then saved under a new token (DraftSession.rotate_on_save): a token planted
+    in the member's browser earlier reads nothing of the finished journey, nor of what the
+    member does next. The form's one-time proof lets the same form, sent twice, find it."""
+    token = draft_token()  # the token this request read the draft under
+    submissions = store().submissions
     for attempt in range(5):
         reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
-        if (store().submissions.add(token, w.slug, reference, answers)
-                or store().submissions.get(token, w.slug, reference) is not None):
-            return reference
+        holder = token
+        if not submissions.add(holder, w.slug, reference, answers) and \
+                submissions.get(holder, w.slug, reference) is None:
+            # Taken by another draft, or this draft was moved by a finish in another tab
+            # meanwhile: then the submission goes (or went) where the draft is now.
+            holder = store().drafts.live_token(token)
+            if holder in (None, token) or not (submissions.add(holder, w.slug, reference, answers)
+                                               or submissions.get(holder, w.slug, reference)):
+                continue
+        session.rotate_on_save(request.form.get(PROOF, ""))
+        return reference
     raise RuntimeError("no free reference")
+
+
+# The review form's one-time proof: random for each page shown, known only to the browser it
+# was shown in. The finishing request leaves its hash with the rotated draft, so that the same
+# form sent again (a double click whose first answer the browser dropped, a resubmission) gets
+# the new token, and a planted copy of the old token, which never saw that page, does not.
+PROOF = "finish_proof"
+
+
+def resume_finished():
+    """Before every request (and the CSRF check): a finishing form sent again with the old
+    token, after its first sending moved the draft, is sent on to the confirmation page. The
+    very form that finished (its proof) gets the new token with it; anything else gets no
+    token, and the old one opens nothing there."""
+    if (request.method != "POST" or request.endpoint != "wizard.review" or session.token is not None
+            or getattr(session, "unavailable", False)):
+        return None
+    old = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"], "")
+    journey = (request.view_args or {}).get("journey")
+    if not old or len(old) >= 100 or journey not in registry():
+        return None
+    moved = store().drafts.moved_by(old)
+    if moved is None:
+        return None  # unknown or expired: the CSRF check says so
+    new, stored = moved
+    proof = request.form.get(PROOF, "")
+    if proof and hmac.compare_digest(stored, hashlib.sha256(proof.encode()).hexdigest()):
+        session.adopt(new)
+    else:  # a copy without the page's proof: after the finishing answer, and no token
+        store().drafts.wait_until_settled(new)
+    return redirect(url_for("wizard.done", journey=journey), 303)
 
 
 def submission(w: Wizard) -> dict:

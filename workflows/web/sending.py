@@ -10,6 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..delivery.postman import Outcome, Unrecorded
 from ..engine.i18n import gettext as _, ngettext
+from ..store import token_key
+from ..store.session import LINEAGE
 from .blueprint import bp
 from .downloads import letter_for
 from .finish import submission
@@ -92,7 +94,9 @@ def send_wait() -> int | None:
     config, limits = current_app.config, store().limits
     window = dt.timedelta(seconds=config["SEND_LIMIT_WINDOW_SECONDS"])
     wait = None
-    for kind, value, limit in (("draft", session.token or "", config["SEND_LIMIT_PER_DRAFT"]),
+    # Per draft: under its lineage, which its token's rotation at each finish does not change.
+    draft = session.get(LINEAGE) or (token_key(session.token) if session.token else "")
+    for kind, value, limit in (("draft", draft, config["SEND_LIMIT_PER_DRAFT"]),
                                ("address", request.remote_addr or "", config["SEND_LIMIT_PER_ADDRESS"])):
         if limit > 0:
             count, ends = limits.count_hit(limits.hashed(config["SECRET_KEY"], f"{kind}:{value}"), window)

@@ -104,7 +104,7 @@ def keep_typed(path: str) -> None:
     except HTTPException:
         return
     w = registry().get(args.get("journey", ""))
-    fields = [[k, v] for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    fields = [[k, v] for k, v in request.form.items(multi=True) if k not in ("csrf_token", "finish_proof")]
     if endpoint in _KEEPS_TYPED and w is not None and fields:
         state = journey_state(w)
         state[TYPED] = {"path": path, "fields": fields}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, session
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from ..documents import intake
@@ -45,7 +46,7 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
                         budgets.give_back_upload(w, s, state, len(data))
                     errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
                     continue
-                upload_id = store().uploads.add(token, accepted.content)
+                upload_id = add_upload(token, accepted.content)
                 files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
                               "media_type": accepted.media_type, "pages": accepted.pages,
                               "bytes": len(data)})
@@ -65,13 +66,26 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
                 kinds=s.kinds, kind=(formdata(w, state) or MultiDict()).get("kind", ""))
 
 
+def add_upload(token: str, content: bytes) -> str:
+    """Store an uploaded file with the draft this request read. If another tab finished a
+    journey meanwhile, the draft has a new token: the file goes with it (this request's
+    session follows the draft when it saves, without handing the new token out)."""
+    try:
+        return store().uploads.add(token, content)
+    except IntegrityError:  # the draft's row is no longer under this token
+        live = store().drafts.live_token(token)
+        if live is None or live == token:
+            raise
+        return store().uploads.add(live, content)
+
+
 @bp.post("/<journey>/<step>/files/<upload_id>/remove")
 def remove_file(journey, step, upload_id):
     w, s, state = open_step(journey, step, UploadStep)
     files = s.files(state["answers"])
     kept = [f for f in files if f["id"] != upload_id]
     if len(kept) != len(files):
-        store().uploads.remove(session.token, upload_id)
+        store().uploads.remove(store().drafts.live_token(session.token) or session.token, upload_id)
         gone = next(f for f in files if f["id"] == upload_id)
         budgets.give_back_upload(w, s, state, gone.get("bytes", 0))
         state["answers"][s.name] = {"files": kept, "done": False}

@@ -1,0 +1,219 @@
+"""Processes left behind: PDFs are laid out in a renderer process of each worker, started
+through a multiprocessing fork server, with multiprocessing's resource tracker beside it.
+A worker killed with SIGKILL (or by the OOM killer), or `flask run` stopped with SIGTERM, must
+take all of them with it, and a stopped app must leave nothing running.
+
+Processes are told apart by walking /proc: every process of a test's app carries an
+environment variable with a value of that test's own (inherited by whatever the app starts),
+and children are found by their parent pid. Nothing is matched by name, so parallel tests and
+other people's processes are never counted, and the clean-up kills only this test's pids."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.conftest import fill_claim, free_port
+from tests.hostile.conftest import Member, pdf_text
+from tests.hostile.fault_fixtures import ROOT, AppProcess, wait_for_port
+
+MARK = "MIP_TEST_PROCESS_MARK"
+GONE_WITHIN = 10.0  # seconds
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    ppid: int
+    state: str
+    start: int  # clock ticks after boot: with the pid, names one process (pids are reused)
+    cmdline: str
+
+
+def read_proc(pid: int) -> Proc | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+    return Proc(pid, int(fields[1]), fields[0], int(fields[19]), cmdline.strip())
+
+
+def marked(mark: str) -> dict[int, Proc]:
+    """Every live process (zombies are dead: they only wait to be reaped) carrying `mark`."""
+    needle = f"{MARK}={mark}".encode()
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if needle in environ.split(b"\0"):
+            proc = read_proc(int(entry))
+            if proc is not None and proc.state not in ("Z", "X"):
+                found[proc.pid] = proc
+    return found
+
+
+def descendants(root: int, procs: dict[int, Proc]) -> dict[int, Proc]:
+    """The processes under `root` (children by parent pid, and theirs), among `procs`."""
+    found, frontier = {}, {root}
+    while frontier:
+        children = {p.pid: p for p in procs.values() if p.ppid in frontier and p.pid not in found}
+        found.update(children)
+        frontier = set(children)
+    return found
+
+
+def still_running(snapshot: dict[int, Proc]) -> list[Proc]:
+    """Those of `snapshot` still running (the same process: same pid and start time)."""
+    left = []
+    for proc in snapshot.values():
+        now = read_proc(proc.pid)
+        if now is not None and now.start == proc.start and now.state not in ("Z", "X"):
+            left.append(now)
+    return left
+
+
+def wait_until_gone(snapshot: dict[int, Proc], timeout: float = GONE_WITHIN) -> list[Proc]:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = still_running(snapshot)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def kill_leftovers(mark: str) -> None:
+    """After the test, whatever happened: SIGKILL this test's own processes, by pid."""
+    for proc in marked(mark).values():
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def describe(procs) -> str:
+    return "\n".join(f"{p.pid} (parent {p.ppid}): {p.cmdline[:160]}" for p in procs)
+
+
+def app_env(database_url: str, tmp_path: Path, mark: str) -> dict:
+    return {MARK: mark, "DATABASE_URL": database_url, "SECRET_KEY": "processes",
+            "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "",
+            "OUTBOX_DIR": str(tmp_path / "outbox"), "OUTBOX_POLL_SECONDS": "0"}
+
+
+def render_a_packet(url: str) -> Member:
+    """A member finishes a claim and downloads the packet: the worker's renderer lays it out."""
+    member = Member(url)
+    fill_claim(member)
+    packet = member.get("/claim/done/packet.pdf")
+    assert packet.status_code == 200 and packet.content.startswith(b"%PDF")
+    assert "Zoë Ørsted" in pdf_text(packet.content)
+    return member
+
+
+def renderer_set(owner: int, mark: str) -> dict[int, Proc]:
+    """What `owner` started for rendering: its children (the fork server, the resource
+    tracker) and theirs (the renderer). At least three once a PDF was laid out."""
+    found = descendants(owner, marked(mark))
+    assert len(found) >= 3, describe(found.values())
+    return found
+
+
+@pytest.fixture
+def mark():
+    value = uuid.uuid4().hex
+    yield value
+    kill_leftovers(value)
+
+
+def test_a_gunicorn_worker_killed_takes_its_renderer_fork_server_and_tracker_with_it(
+        database_url, tmp_path, mark):
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items()
+              if not k.startswith(("MAIL_", "OUTBOX_", "DRAFT_", "SEND_LIMIT_"))
+              and k not in ("DATABASE_URL", "SECRET_KEY", "TRUSTED_PROXIES")},
+           **app_env(database_url, tmp_path, mark)}
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:  # the README's production command, one worker
+        master = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--preload", "-w", "1", "--threads", "4",
+             "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port, process=master)
+        url = f"http://127.0.0.1:{port}"
+        member = render_a_packet(url)
+
+        (worker,) = [p for p in marked(mark).values() if p.ppid == master.pid]
+        started = renderer_set(worker.pid, mark)
+
+        os.kill(worker.pid, signal.SIGKILL)  # what the OOM killer does
+        left = wait_until_gone(started)
+        assert not left, f"still running {GONE_WITHIN:g} s after the worker was killed:\n{describe(left)}"
+
+        # The master's replacement worker serves, and renders with a renderer of its own.
+        deadline = time.monotonic() + 30
+        while not (replacements := [p for p in marked(mark).values()
+                                    if p.ppid == master.pid and p.pid != worker.pid]):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        fax = member.get("/claim/done/fax.pdf?paper=A4")  # not kept: laid out now
+        assert fax.status_code == 200 and "FAX" in pdf_text(fax.content).upper()
+        render_a_packet(url)
+        (replacement,) = replacements
+        renderer_set(replacement.pid, mark)
+
+        # Stopping the app (SIGTERM to the master) leaves nothing of it running.
+        everything = marked(mark)
+        master.terminate()
+        master.wait(30)
+        left = wait_until_gone(everything)
+        assert not left, f"still running {GONE_WITHIN:g} s after gunicorn stopped:\n{describe(left)}"
+    finally:
+        if master.poll() is None:
+            master.kill()
+            master.wait(10)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_stopping_flask_run_after_a_render_leaves_nothing_behind(database_url, tmp_path, mark, stop):
+    app = AppProcess(app_env(database_url, tmp_path, mark), tmp_path / "app.log").start()
+    try:
+        render_a_packet(app.url)
+        started = renderer_set(app.process.pid, mark)
+        everything = marked(mark)
+        assert set(started) < set(everything)  # flask itself is the rest
+
+        app.process.send_signal(stop)
+        app.process.wait(15)
+        left = wait_until_gone(everything)
+        assert not left, f"still running {GONE_WITHIN:g} s after flask run stopped:\n{describe(left)}"
+    finally:
+        app.kill()
+
+
+def test_flask_run_killed_with_sigkill_after_a_render_leaves_nothing_behind(database_url, tmp_path, mark):
+    """flask run killed with SIGKILL right after its first render: no clean-up ran at all."""
+    app = AppProcess(app_env(database_url, tmp_path, mark), tmp_path / "app.log").start()
+    try:
+        render_a_packet(app.url)
+        everything = marked(mark)
+        renderer_set(app.process.pid, mark)
+        app.kill()
+        left = wait_until_gone(everything)
+        assert not left, f"still running {GONE_WITHIN:g} s after flask run was killed:\n{describe(left)}"
+    finally:
+        app.kill()
