@@ -11,8 +11,8 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import text
 
-from tests.conftest import EXPENSES, MEMBER, TREATMENT, fill_claim
-from tests.hostile.conftest import csrf_of, field_error, heading, parse, path_of, summary
+from tests.support.pages import csrf_of, heading, parse, path_of, summary
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim
 from workflows.administrators.cigna import CIGNA
 
 EVIL = "mallory@evil.example"
