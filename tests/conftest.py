@@ -106,11 +106,24 @@ def mail_app(make_app, smtp_server):
 
 # --- a live server and a browser ---------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def module_server(request, tmp_path_factory):
+    """One live server for a module's tests, on a database of the module's own: they each
+    start as a new visitor, so they need no fresh app."""
+    folder = tmp_path_factory.mktemp("live")
+    with own_database(folder, _admin(request)) as url:
+        app = create_app(settings(url, folder, MAIL_SERVER="127.0.0.1", MAIL_PORT=25,
+                                  MAIL_DEFAULT_SENDER=SENDER, MAIL_TIMEOUT=5))
+        with live(app) as server:
+            yield server
+        close(app)
+
+
 @pytest.fixture
-def live_server(mail_app):
-    """mail_app on a real HTTP server (.url, .app)."""
-    with live(mail_app) as server:
-        yield server
+def live_server(module_server, smtp_server):
+    """The module's live server (.url, .app), its mail going to this test's SMTP server."""
+    module_server.app.extensions["postman"].mail_state.port = smtp_server.port
+    return module_server
 
 
 @pytest.fixture(scope="session")
