@@ -51,7 +51,8 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def make_app(tmp_path, database_url):
-    """make_app(**config): an app on the test's database."""
+    """make_app(**config): an app on the test's database, with the installed journeys and
+    the toy (JOURNEYS=... overrides it, like any setting)."""
     made = []
 
     def factory(**config):

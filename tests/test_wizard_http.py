@@ -7,13 +7,15 @@ from tests.support.pages import heading, parse
 from tests.support.pdf import pdf_text
 from tests.support.samples import MEMBER, TREATMENT, date_parts, fill_claim
 from tests.support.web import Browserless
+from workflows import journeys
 
 
 def caption(response):
     return parse(response).find(class_="caption").get_text(strip=True)
 
 
-def test_landing_page_offers_the_three_journeys(client):
+def test_landing_page_offers_the_three_journeys(make_app):
+    client = make_app(JOURNEYS=journeys.INSTALLED).test_client()  # the test apps' default adds the toy
     page = parse(client.get("/"))
     cards = [c.h2.get_text(strip=True) for c in page.select(".card")]
     assert cards == ["Claim reimbursement", "Hospital guarantee of payment", "Fax or postal cover sheet"]

@@ -13,18 +13,21 @@ from pathlib import Path
 
 from sqlalchemy import make_url, text
 
+from tests.support.registry import PACKAGES
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def settings(database_url: str, folder: Path, **config) -> dict:
-    """A test app's configuration: its database, an outbox folder of its own, no mail server."""
+    """A test app's configuration: its database, an outbox folder of its own, no mail server,
+    and the installed journeys plus the toy."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "OUTBOX_DIR": str(folder / "outbox"),
         "MAIL_SERVER": "",
+        "JOURNEYS": PACKAGES,
         **config,
     }
 
