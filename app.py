@@ -41,6 +41,7 @@ ENV_SETTINGS = {
     "MAIL_USE_SSL": lambda v: v.lower() in ("1", "true", "yes", "on"),
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_TIMEOUT": float,
+    "RENDER_TIME_LIMIT_SECONDS": float,
     "OUTBOX_DIR": str,
     "MAX_UPLOAD_MB": int,
     "OUTBOX_POLL_SECONDS": float,
@@ -97,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAIL_PORT=25,
         MAIL_DEFAULT_SENDER="MIP member forms <no-reply@localhost>",
         MAIL_TIMEOUT=10.0,
+        RENDER_TIME_LIMIT_SECONDS=30.0,  # one PDF's layout; past it the member is told, not kept waiting
         OUTBOX_DIR=str(instance / "outbox"),
         MAX_UPLOAD_MB=25,  # one request; each file is limited to 10 MB by the intake
         OUTBOX_POLL_SECONDS=60.0,  # background retries of queued mail; 0 turns them off

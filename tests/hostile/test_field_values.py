@@ -121,7 +121,7 @@ def test_amounts_are_read_as_members_type_them(member, typed, shown):
 
 
 def test_the_readme_documents_how_amounts_are_read():
-    readme = (ROOT / "docs" / "how-it-works.md").read_text()  # the README's "how it works", since 079d114
+    readme = (ROOT / "docs" / "how-it-works.md").read_text()  # the README links to it
     section = readme[readme.index("## How answers are read"):]
     section = " ".join(section[:section.index("\n## ", 3)].split())
     for fact in ("`12,50` is read as 12.50", "`1.234,50`", "`1,234.50`", "`-5`", "`0`", "`1e309`",

@@ -2,6 +2,8 @@
 link, an .eml draft or the MIME message handed to SMTP."""
 from __future__ import annotations
 
+import email
+import email.policy
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,6 +21,8 @@ class HeaderError(ValueError):
 def check_header(value: str) -> str:
     if any(unicodedata.category(c) in LINE_BREAKING for c in value):
         raise HeaderError("line breaks and control characters are not allowed in mail headers")
+    if "=?" in value:  # an RFC 2047 encoded word: some Python releases decode it raw
+        raise HeaderError("encoded words are not allowed in mail headers")
     return value
 
 
@@ -64,6 +68,17 @@ def build_message(letter: Letter, sender: str | None, unsent: bool = False) -> E
     for name, media_type, content in letter.attachments:
         maintype, subtype = media_type.split("/", 1)
         msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    return _as_built(msg, [name for name, _, _ in letter.attachments])
+
+
+def _as_built(msg: EmailMessage, names: list[str]) -> EmailMessage:
+    """The message as a mail server will read it has exactly the headers and parts it was
+    built with: whatever a value held, it did not become a header or a part of its own."""
+    written = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    if (list(written.keys()) != list(msg.keys())
+            or [p.get_filename() for p in written.iter_attachments()] != names
+            or len(list(written.iter_parts())) != 1 + len(names)):
+        raise HeaderError("the message would not read as it was built")
     return msg
 
 

@@ -2,8 +2,9 @@
 that put them on paper. Everything here is a pure function of plain values."""
 from .bidi import Phrase, Typed, isolate
 from .covers import PAPERS, Sender, fax_cover, fax_ready, post_ready, postal_letter, prepend
-from .pdf import Attachment, page_count, qr_png, render_packet, render_pdf
+from .pdf import Attachment, DocumentError, page_count, qr_png, render_packet, render_pdf
+from .renderer import RenderTimeout, time_limit
 
-__all__ = ["Attachment", "PAPERS", "Phrase", "Sender", "Typed", "fax_cover", "fax_ready",
+__all__ = ["Attachment", "DocumentError", "PAPERS", "RenderTimeout", "time_limit", "Phrase", "Sender", "Typed", "fax_cover", "fax_ready",
            "isolate", "page_count", "post_ready", "postal_letter", "prepend", "qr_png",
            "render_packet", "render_pdf"]

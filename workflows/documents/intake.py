@@ -12,14 +12,19 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
-from ..engine.i18n import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
+from ..engine.i18n import gettext as _
+from .clean_pdf import content_size, rewrite
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
 MAX_PDF_PAGES = 30
+# Decompressed content (drawing operators) of a whole PDF: a page of text is 5-30 KB, a scan
+# next to nothing. pypdf parses about 100 KB of it a second when laying pages into a packet.
+MAX_PDF_CONTENT = 1_500_000
 # The image box on an A4 receipt page (mm) at the resolution receipts are kept in.
 BOX_MM = (180, 250)
 DPI = 200
@@ -113,6 +118,10 @@ def _accept_pdf(data: bytes) -> Intake:
         # here, with a message, rather than breaking the member's packet later.
         for page in PdfWriter(clone_from=reader).pages[:MAX_PDF_PAGES]:
             page.get_contents()
+        if content_size(reader, MAX_PDF_CONTENT) > MAX_PDF_CONTENT:
+            raise UploadError(_("The selected PDF is too complex to include: save it again as a "
+                                "simpler PDF (print it to PDF, or scan it) and upload that"))
+        clean = rewrite(reader)  # only pages and what they show: no scripts, actions or files
     except UploadError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
@@ -120,7 +129,22 @@ def _accept_pdf(data: bytes) -> Intake:
         raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
     if pages == 0:
         raise UploadError(_("The selected PDF has no pages"))
-    return Intake(data, "application/pdf", pages)
+    return Intake(clean, "application/pdf", pages)
+
+
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg"}
+# Not in file names on common systems, and "?" is half of an RFC 2047 encoded word.
+_UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
+
+
+def attachment_name(name: str, media_type: str) -> str:
+    """The name a stored file is sent under: the member's name, made safe for a mail header
+    and a file system, with the extension of what the file really is ("letter.html" that is
+    a PDF goes as "letter.pdf")."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 5:
+        stem = name
+    return f"{stem.translate(_UNSAFE_IN_NAMES).strip() or 'document'}.{_EXTENSIONS[media_type]}"
 
 
 def display_name(filename: str | None) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import segno
 from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -31,6 +32,10 @@ _render_lock = threading.Lock()
 # Every PDF is tagged PDF/UA-1: a structure tree from the HTML (headings, tables, lists,
 # figures with their alt text), the <html lang> and the <title>, shown as the window title.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+class DocumentError(Exception):
+    """A document could not be made from what it was given."""
 
 
 @dataclass
@@ -76,7 +81,11 @@ def _write_packet(html: str, resources: dict, attachments: list[Attachment]) -> 
     rendered = document.write_pdf(**PDF_OPTIONS)
     if not placeholders:
         return rendered
-    return lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
+    try:
+        return lay_pdf_pages(rendered, placeholders, {a.id: a for a in attachments})
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        # Intake judged the file; a limit of pypdf's met only now must not be a stack trace.
+        raise DocumentError(f"an uploaded PDF could not be laid in ({type(exc).__name__})") from None
 
 
 def render_pdf(template: str, context: dict, resources: dict | None = None,

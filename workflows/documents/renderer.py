@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -23,20 +25,46 @@ def _lower_priority() -> None:
     os.nice(10)
 
 
+class RenderTimeout(Exception):
+    """A render took longer than its time limit: it was stopped."""
+
+
+# The time one render may take, set by the caller (the web layer) around what it renders.
+_limit: ContextVar[float | None] = ContextVar("render_time_limit", default=None)
+# One render at a time per renderer: the time limit then counts this render only, and
+# stopping it stops nobody else's.
+_turn = threading.Lock()
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    token = _limit.set(seconds)
+    try:
+        yield
+    finally:
+        _limit.reset(token)
+
+
 def run(function, *args):
     """Call `function` in this process's renderer process (started on first use, and again
-    after a fork or a crash); in this process if no renderer will do."""
-    for _attempt in range(2):  # a renderer that died gets one fresh successor
-        renderer = _current_renderer()
-        try:
-            future = renderer.submit(function, *args)
-        except (BrokenProcessPool, RuntimeError, OSError):  # shut down meanwhile, or none can start
-            _drop(renderer)
-            continue
-        try:
-            return future.result()  # the function's own errors come back as they are
-        except (BrokenProcessPool, CancelledError):  # it died (killed, out of memory)
-            _drop(renderer)
+    after a fork or a crash); in this process if no renderer will do. Past the time limit
+    the renderer is stopped (a fresh one serves the next render) and RenderTimeout raised."""
+    limit = _limit.get()
+    with _turn:
+        for _attempt in range(2):  # a renderer that died gets one fresh successor
+            renderer = _current_renderer()
+            try:
+                future = renderer.submit(function, *args)
+            except (BrokenProcessPool, RuntimeError, OSError):  # shut down meanwhile, or none can start
+                _drop(renderer)
+                continue
+            try:
+                return future.result(limit)  # the function's own errors come back as they are
+            except TimeoutError:
+                _drop(renderer, kill=True)
+                raise RenderTimeout() from None
+            except (BrokenProcessPool, CancelledError):  # it died (killed, out of memory)
+                _drop(renderer)
     return function(*args)
 
 
@@ -50,9 +78,12 @@ def _current_renderer() -> ProcessPoolExecutor:
         return _renderer
 
 
-def _drop(renderer: ProcessPoolExecutor) -> None:
+def _drop(renderer: ProcessPoolExecutor, kill: bool = False) -> None:
     global _renderer
     with _renderer_lock:
         if _renderer is renderer:
             _renderer = None
+    if kill:  # it is busy with a render past its time: shutting down would wait for it
+        for process in list((renderer._processes or {}).values()):
+            process.kill()
     renderer.shutdown(wait=False, cancel_futures=True)

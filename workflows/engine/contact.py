@@ -14,6 +14,7 @@ from .choices import country_name
 from .i18n import gettext as _
 from .text import LINE_BREAKING
 
+
 def reference_number(form, field):
     """Personal reference numbers: letters and digits with common separators only."""
     if field.data and not all(c.isalnum() or c in " -/." for c in field.data):

@@ -13,6 +13,7 @@ from .dates import DateInputField
 from .i18n import gettext as _
 from .money import AmountField
 
+
 def visible_fields(form):
     return [f for f in form if f.type not in ("CSRFTokenField", "HiddenField", "SubmitField")]
 

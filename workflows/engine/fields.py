@@ -7,13 +7,14 @@ from .dates import DateInputField
 from .forms import (EmailField, Form, NameField, ParagraphField, PhoneField, ReferenceField,
                     TextField)
 from .money import MAX_AMOUNT, AmountField, check_minor_units, parse_amount
-from .text import LINE_BREAKING, clean_text, max_length, multi_line, required, single_line
+from .text import (LINE_BREAKING, clean_text, has_letter, max_length, multi_line, required,
+                   single_line, visible)
 
 __all__ = [
     "AmountField", "ChoiceRadioField", "ChoiceSelectField", "CountryField", "CurrencyField",
     "DateInputField", "EmailField", "Form", "LINE_BREAKING", "MAX_AMOUNT", "NameField",
     "ParagraphField", "PhoneField", "RadioChoices", "ReferenceField", "TextField", "bic",
-    "check_minor_units", "clean_text", "country_choices", "country_name", "currency_choices",
+    "check_minor_units", "clean_text", "has_letter", "visible", "country_choices", "country_name", "currency_choices",
     "currency_for_country", "email_address", "max_length", "multi_line", "normalise_iban",
     "parse_amount", "phone_number", "reference_number", "required", "single_line", "uses_iban",
 ]

@@ -7,7 +7,8 @@ from wtforms import StringField, TextAreaField
 from .contact import email_address, phone_number, reference_number
 from .dates import DateInputField
 from .i18n import lazy_gettext as _l
-from .text import clean_text, max_length, multi_line, required, single_line
+from .text import clean_text, has_letter, max_length, multi_line, required, single_line
+
 
 class Form(FlaskForm):
     """Base form: every field's input is cleaned before validation (notifications-admin style)."""
@@ -34,7 +35,7 @@ def TextField(label, message, limit=200, hint="", optional=False, checks=(), **k
 # The fields several journeys ask for, with their checks and autocomplete hints.
 
 def NameField(label=_l("Your full name"), message=_l("Enter your full name"), autocomplete="name", **kw):
-    return TextField(label, message, limit=100,
+    return TextField(label, message, limit=100, checks=[has_letter],
                      render_kw={"autocomplete": autocomplete, "spellcheck": "false"}, **kw)
 
 

@@ -8,6 +8,7 @@ from .answers import Answers, Condition, Row
 from .display import display, form_answers, visible_fields
 from .i18n import gettext as _, lazy_gettext as _l, ngettext
 
+
 @dataclass
 class Step:
     """A page with one form. `show_if` decides, from the answers so far, if it applies."""

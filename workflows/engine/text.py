@@ -10,29 +10,47 @@ from wtforms import ValidationError
 
 from .i18n import gettext as _
 
-# Characters that reorder or hide text (Trojan-source style). They have no place in
-# names or addresses and could make a printed claim read differently from what was typed.
-_INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200E, 0x200F, 0x061C, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
-     0x2069, 0xFEFF]
-)
+# Characters that print as nothing or reorder text (Trojan-source style): format characters
+# (direction marks and overrides, zero-width space, word joiner, soft hyphen, tag characters,
+# byte order mark), private-use and unassigned code points (noncharacters included), and the
+# Hangul fillers. They have no place in names or addresses and could make a printed claim read
+# differently from what was typed. The zero-width joiner and non-joiner stay: Persian, Indic
+# scripts and emoji need them to shape text.
+_KEPT_FORMAT = {"\u200c", "\u200d"}
+_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+_DROPPED = ("Cf", "Co", "Cn", "Cs")
+
+
+def _invisible(c: str) -> bool:
+    return (c in _FILLERS or unicodedata.category(c) in _DROPPED) and c not in _KEPT_FORMAT
 
 
 def clean_text(value):
-    """Strip surrounding white space and invisible direction/zero-width characters."""
+    """Strip surrounding white space and every invisible character (see _invisible)."""
     if not isinstance(value, str):
         return value
-    value = value.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(c for c in value if not _invisible(c))
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", value).strip()
+
+
+def visible(value: str) -> bool:
+    """Does the text show anything: a letter, digit, punctuation mark or symbol?"""
+    return any(unicodedata.category(c)[0] in "LNPS" for c in value)
 
 
 LINE_BREAKING = ("Cc", "Zl", "Zp")  # control characters, and U+2028/U+2029 separators
 
 
 def single_line(form, field):
-    """Refuse control characters and line separators: these values can reach mail headers."""
+    """Refuse control characters and line separators: these values can reach mail headers.
+    So can an RFC 2047 encoded word (=?utf-8?q?...?=), which some Python releases decode
+    into a raw line break when they write the header (CVE-2024-6923): "=?" is refused too."""
     if field.data and any(unicodedata.category(c) in LINE_BREAKING for c in field.data):
         raise ValidationError(_("%(label)s must be on one line", label=field.label.text))
+    if field.data and "=?" in field.data:
+        raise ValidationError(_("%(label)s must not include “=?” (an equals sign followed by a "
+                                "question mark)", label=field.label.text))
 
 
 def multi_line(form, field):
@@ -45,8 +63,16 @@ def required(message):
     def check(form, field):
         if field.data is None or field.data is False or field.data == "":
             raise ValidationError(message)
+        if isinstance(field.data, str) and not visible(field.data):
+            raise ValidationError(message)  # only marks or joiners: nothing that prints
     check.field_flags = {"required": True}
     return check
+
+
+def has_letter(form, field):
+    """A name needs at least one letter that prints."""
+    if field.data and not any(unicodedata.category(c).startswith("L") for c in field.data):
+        raise ValidationError(_("%(label)s must include at least one letter", label=field.label.text))
 
 
 def max_length(limit):

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from ..administrators import Administrator
 from ..delivery import Letter
 from ..documents import Attachment, Sender, qr_png, render_packet
+from ..documents.intake import attachment_name
 from ..documents.templating import documents as templates
 from ..engine import Answers, Row, Step
 from ..engine.i18n import in_english
@@ -124,7 +125,8 @@ class Outputs:
         member = email.member(answers)
         files = [(self.filename(finished.reference, "pdf"), "application/pdf", packet)]
         if email.attach_uploads:
-            files += [(a.name, a.media_type, a.content) for a in finished.attachments]
+            files += [(attachment_name(a.name, a.media_type), a.media_type, a.content)
+                      for a in finished.attachments]
         return Letter(
             to=self.recipients(finished.administrator),
             cc=(member,) if copy_to_member and member else (),

@@ -1,10 +1,12 @@
 """The confirmation page and what it offers: the PDF, the .eml, and fax- or post-ready PDFs."""
 from __future__ import annotations
 
+import threading
+
 from flask import Response, abort, current_app, render_template, request, session
 
 from ..delivery import eml_bytes, mailto_href
-from ..documents import PAPERS, Attachment, fax_ready, page_count, post_ready
+from ..documents import PAPERS, Attachment, fax_ready, page_count, post_ready, time_limit
 from ..engine import Wizard
 from ..journeys.contract import Finished
 from .blueprint import bp
@@ -31,14 +33,37 @@ def finished(w: Wizard, sub: dict, content: bool = True) -> Finished:
                     w.review)
 
 
+_renders: dict[str, threading.Lock] = {}
+_renders_guard = threading.Lock()
+
+
 def packet_for(w: Wizard, sub: dict) -> bytes:
     """The submission's PDF, rendered on first use and kept (encrypted) from then on: only
-    that first render needs the uploads' bytes."""
-    packet = store().submissions.packet(sub["reference"])
-    if packet is None:
-        rendered = w.outputs.packet(finished(w, sub))
-        packet = store().submissions.keep_packet(sub["reference"], rendered)
+    that first render needs the uploads' bytes. Requests for a packet being rendered wait
+    for that render (in this process) instead of starting their own."""
+    reference = sub["reference"]
+    packet = store().submissions.packet(reference)
+    if packet is not None:
+        return packet
+    with _renders_guard:
+        lock = _renders.setdefault(reference, threading.Lock())
+    try:
+        with lock:
+            packet = store().submissions.packet(reference)  # the render waited for kept it
+            if packet is None:
+                with rendering():
+                    rendered = w.outputs.packet(finished(w, sub))
+                packet = store().submissions.keep_packet(reference, rendered)
+    finally:
+        with _renders_guard:
+            if not lock.locked():
+                _renders.pop(reference, None)
     return packet
+
+
+def rendering():
+    """The time limit of a render made for this request (RENDER_TIME_LIMIT_SECONDS)."""
+    return time_limit(current_app.config["RENDER_TIME_LIMIT_SECONDS"])
 
 
 def letter_for(w: Wizard, sub: dict, copy_to_member: bool):
@@ -88,12 +113,13 @@ def paper_ready(w: Wizard, sub: dict, kind: str) -> bytes:
     """One PDF for the fax machine or the envelope: the cover, then every page."""
     outputs, answers, reference = w.outputs, sub["answers"], sub["reference"]
     facts = finished(w, sub)
-    packet = outputs.packet(facts, for_paper=True)
     sender, subject = outputs.paper.sender(answers), outputs.paper.subject(answers)
-    if kind == "fax.pdf":
-        paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "A4"
-        return fax_ready(packet, sender, subject, paper, reference=reference,
-                         administrator=facts.administrator)
-    enclosures = outputs.enclosures(page_count(packet), facts.attachments)
-    return post_ready(packet, sender, subject, enclosures, reference=reference,
-                      administrator=facts.administrator)
+    with rendering():
+        packet = outputs.packet(facts, for_paper=True)
+        if kind == "fax.pdf":
+            paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "A4"
+            return fax_ready(packet, sender, subject, paper, reference=reference,
+                             administrator=facts.administrator)
+        enclosures = outputs.enclosures(page_count(packet), facts.attachments)
+        return post_ready(packet, sender, subject, enclosures, reference=reference,
+                          administrator=facts.administrator)

@@ -7,6 +7,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..delivery import HeaderError
+from ..documents import DocumentError, RenderTimeout
 from ..engine.i18n import gettext as _
 from ..journeys import registry
 from .blueprint import bp
@@ -35,6 +37,38 @@ def csrf_error(exc):
                            message=_("This page was open for too long or was sent twice, so "
                                      "nothing was saved from it. Your earlier answers are kept."),
                            retry=request.path if request.method == "POST" else None), 400
+
+
+@bp.app_errorhandler(HeaderError)
+def header_error(exc):
+    """A value that would break a mail header (answers stored before a check existed): the
+    email is not made; the PDF still is."""
+    return render_template("pages/error.html", title=_("This email cannot be made"),
+                           message=_("Something in your answers cannot go into an email header. "
+                                     "Nothing was sent. Download the PDF from the previous page "
+                                     "and send it yourself.")), 400
+
+
+@bp.app_errorhandler(RenderTimeout)
+@bp.app_errorhandler(DocumentError)
+def document_error(exc):
+    """A PDF that took too long to lay out, or that an uploaded file broke: the member is
+    told, their answers and files are kept, and nobody else waited for it."""
+    timed_out = isinstance(exc, RenderTimeout)
+    current_app.logger.warning("document not made: %s", "time limit" if timed_out else exc)
+    return render_template(
+        "pages/error.html", title=_("Your PDF could not be made"),
+        message=(_("Making it took too long, so it was stopped. One of your files may be too "
+                   "complex: go back, remove it and upload a scan or a simpler copy, then try "
+                   "again. Your answers and files are kept.") if timed_out else
+                 _("One of your uploaded files could not be laid into it: go back, remove it "
+                   "and upload a scan or a simpler copy. Your answers and files are kept.")),
+        retry=_done_page()), 503, {"Retry-After": "60"}
+
+
+def _done_page() -> str | None:
+    journey = (request.view_args or {}).get("journey")
+    return url_for("wizard.done", journey=journey) if journey in registry() else None
 
 
 @bp.app_errorhandler(HTTPException)

@@ -10,4 +10,9 @@ def pages() -> dict:
     }
 
 
+
+def openers() -> dict:
+    return {}
+
+
 SHOWN = ("Zoë Ørsted", "MIP-0042317", "Avenue Louise 54")

@@ -35,6 +35,25 @@ def pages() -> dict:
         "bank-iban": {"iban": "BE71 0961 2345 6769", "bic": "GEBABEBB"},
         "receipts": [("receipt.jpg", "invoice")],
         "check": {"confirm": "y", "signature": "Zoë Ørsted"},
+        # Pages only some claims have (see OPENERS).
+        "family-member": {"name": "Ana Ørsted", **date_parts("date_of_birth", dt.date(2012, 3, 27)),
+                          "relationship": "child"},
+        "accident": {**date_parts("date", today - dt.timedelta(days=45)),
+                     "description": "Fell off a bicycle"},
+        "other-insurance": {"insurer": "Mutualité Chrétienne", "policy_number": "MC-552-190"},
+        "bank-local": {"account_number": "000123456789", "bank_code": "021000021", "bic": "CHASUS33",
+                       "bank_name": "JPMorgan Chase Bank", "bank_address": "383 Madison Ave\nNew York, NY"},
+    }
+
+
+def openers() -> dict:
+    """For each page that only some claims have: the earlier answers that bring it in."""
+    main = pages()
+    return {
+        "family-member": {"patient": {"who": "family"}},
+        "accident": {"treatment": {**main["treatment"], "accident": "yes"}},
+        "other-insurance": {"treatment": {**main["treatment"], "other_insurance": "yes"}},
+        "bank-local": {"bank": {"holder": "Zoë Ørsted", "country": "US"}},
     }
 
 

@@ -41,7 +41,7 @@ class PatientForm(Form):
 
 class FamilyMemberForm(Form):
     name = F.TextField(_l("Patient's full name"), _l("Enter the patient's full name"), limit=100,
-                       render_kw={"spellcheck": "false"})
+                       checks=[F.has_letter], render_kw={"spellcheck": "false"})
     date_of_birth = DateInputField(_l("Patient's date of birth"),
                                    [F.required(_l("Enter the patient's date of birth"))],
                                    description=_l("For example, 27 3 2012"))
@@ -125,7 +125,7 @@ class PaymentForm(Form):
 
 class BankForm(Form):
     holder = F.TextField(_l("Name of the account holder"), _l("Enter the name of the account holder"),
-                         limit=100, render_kw={"spellcheck": "false"})
+                         limit=100, checks=[F.has_letter], render_kw={"spellcheck": "false"})
     country = F.CountryField(_l("Country of the bank"), _l("Select the country of the bank"))
 
 

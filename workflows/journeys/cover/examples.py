@@ -11,4 +11,10 @@ def pages() -> dict:
     }
 
 
+
+def openers() -> dict:
+    """Every page of this journey is on the path above."""
+    return {}
+
+
 SHOWN = ("Zoë Ørsted", "MIP-0042317")

@@ -113,7 +113,8 @@ class HospitalForm(Form):
                                  autocomplete="off")
     contact_fax = F.PhoneField(_l("Admissions contact's fax (optional)"), "", region_field="country",
                                hint=_l("If the hospital has one."), optional=True, autocomplete="off")
-    doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100)
+    doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100,
+                              checks=[F.has_letter])
     doctor_specialty = F.TextField(_l("Treating doctor's specialty"), _l("Enter the treating doctor's specialty"),
                                    limit=100, hint=_l("For example: orthopaedic surgery, cardiology."))
 
@@ -145,7 +146,8 @@ class MedicalForm(Form):
 
     def validate_icd10(self, field):
         if field.data:
-            field.data = field.data.upper().replace(" ", "")
-            if not ICD10.match(field.data):
+            code = field.data.upper().replace(" ", "")
+            if not ICD10.match(code):  # shown again as typed, not as upper-cased
                 raise ValidationError(_l("Enter the ICD-10 code as a letter and 2 numbers, then any "
-                                      "further characters after a full stop, like S72.0"))
+                                         "further characters after a full stop, like S72.0"))
+            field.data = code
