@@ -35,6 +35,10 @@ class Journey:
         """Its sample answers, made now (dates are relative to today)."""
         return self.examples.pages()
 
+    def openers(self) -> dict:
+        """Page name -> the earlier answers that bring in a page only some members see."""
+        return getattr(self.examples, "openers", dict)()
+
     @property
     def shown(self) -> tuple[str, ...]:
         """What its outputs must show."""
