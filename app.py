@@ -46,6 +46,7 @@ ENV_SETTINGS = {
     "MAX_UPLOAD_MB": int,
     "OUTBOX_POLL_SECONDS": float,
     "OUTBOX_RETRY_SECONDS": float,
+    "OUTBOX_LEASE_SECONDS": float,
     # Behind a proxy that ends TLS, the app sees plain HTTP: say so, and the cookie is Secure.
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes", "on"),
     # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (0: none,
@@ -54,6 +55,10 @@ ENV_SETTINGS = {
     "SEND_LIMIT_PER_DRAFT": int,
     "SEND_LIMIT_PER_ADDRESS": int,
     "SEND_LIMIT_WINDOW_SECONDS": float,
+    "UPLOAD_LIMIT_FILES_PER_ADDRESS": int,
+    "UPLOAD_LIMIT_MB_PER_ADDRESS": int,
+    "UPLOAD_LIMIT_WINDOW_SECONDS": float,
+    "UPLOAD_LIMIT_MB_PER_DRAFT": int,
 }
 
 
@@ -103,11 +108,17 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_UPLOAD_MB=25,  # one request; each file is limited to 10 MB by the intake
         OUTBOX_POLL_SECONDS=60.0,  # background retries of queued mail; 0 turns them off
         OUTBOX_RETRY_SECONDS=60.0,  # first retry of queued mail; doubles each time, at most 4 h
+        OUTBOX_LEASE_SECONDS=900.0,  # one delivery attempt's hold on a message; then "may have been sent"
         TRUSTED_PROXIES=0,
         # "Send it for me" per draft and per client address in a window (0: no limit).
         SEND_LIMIT_PER_DRAFT=5,
         SEND_LIMIT_PER_ADDRESS=20,
         SEND_LIMIT_WINDOW_SECONDS=3600.0,
+        # Uploads from one client address in a window, and kept for one draft (0: no limit).
+        UPLOAD_LIMIT_FILES_PER_ADDRESS=200,
+        UPLOAD_LIMIT_MB_PER_ADDRESS=500,
+        UPLOAD_LIMIT_WINDOW_SECONDS=3600.0,
+        UPLOAD_LIMIT_MB_PER_DRAFT=200,
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
     )
@@ -142,7 +153,8 @@ def create_app(config: dict | None = None) -> Flask:
         mail_state = Mail(app).state
     folder = OutboxFolder(Path(app.config["OUTBOX_DIR"]), store.submissions.existing_references)
     postman = Postman(store.outbox, mail_state, app.config["MAIL_DEFAULT_SENDER"], folder,
-                      app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"])
+                      app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
+                      app.config["OUTBOX_LEASE_SECONDS"])
     app.extensions["postman"] = postman
     if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])

@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
@@ -100,3 +101,31 @@ def test_another_members_page_does_not_wait_for_a_render(site):
     still_rendering = render.is_alive()
     render.join()
     assert still_rendering, "the render finished before the other member's pages: not a test"
+
+
+def test_two_app_processes_render_a_packet_once_for_twenty_requests(make_app, serve, monkeypatch):
+    """Two apps on one database (as two gunicorn workers or machines are): the claim in the
+    database makes the one that renders the only one."""
+    first = serve(make_app())
+    second = serve(make_app(DATABASE_URL=first.app.config["DATABASE_URL"]))
+    member = first.member()
+    assert path_of(fill(member, journeys.load()["claim"],
+                        journeys.examples("workflows.journeys.claim").pages())) == "/claim/done"
+    cookie = member.draft
+    renders = []
+    real = contract.render_packet
+
+    def counted(*args, **kw):
+        renders.append(1)
+        return real(*args, **kw)
+    monkeypatch.setattr(contract, "render_packet", counted)
+
+    def download(i):
+        server = (first, second)[i % 2]
+        return requests.get(f"{server.url}/claim/done/packet.pdf", cookies={"draft": cookie},
+                            timeout=120)
+    with ThreadPoolExecutor(20) as pool:
+        replies = list(pool.map(download, range(20)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.content for r in replies}) == 1
+    assert len(renders) == 1

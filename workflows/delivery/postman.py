@@ -9,7 +9,10 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.i18n import N_
 from .letter import Letter, build_message
@@ -19,10 +22,24 @@ from .smtp import SafeConnection, quit_politely
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "sent", "written" (local outbox folder), "queued" (will retry), "failed"
+    # "sent", "written" (local outbox folder), "queued" (will retry), "failed", "sending"
+    # (under way), "uncertain" (may have been sent: not retried without the member's say)
+    status: str
     detail: str = ""
 
 
+class Unrecorded(Exception):
+    """An attempt's outcome could not be written down: the row stays "sending"."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
+# Outcomes the app cannot be sure of: never retried blindly, told as they are.
+UNCONFIRMED = N_("the whole message went to the mail server, which did not confirm it in time, "
+                 "so it may have been sent")
+INTERRUPTED = N_("sending was interrupted before its outcome was noted, so it may have been sent")
 # The two half-deliveries, said plainly on the page (translated there, like every reason).
 ONLY_THE_COPY_SENT = N_("the mail server refused the address of %(administrator_name)s: only your copy was sent")
 NO_COPY_SENT = N_("the mail server refused your address, so no copy was sent to you")
@@ -42,15 +59,19 @@ class Postman:
     # timeout applies per socket operation, and a message can be tens of MB), so the
     # background sender never takes a message that is still being sent.
     lease = dt.timedelta(minutes=15)
+    # Waits between tries to record an attempt's outcome in a database that failed (seconds).
+    record_waits = (1.0, 3.0, None)
 
     def __init__(self, outbox, mail_state, sender: str, folder: OutboxFolder,
-                 timeout: float = 10.0, first_retry: float = 60.0):
+                 timeout: float = 10.0, first_retry: float = 60.0, lease: float | None = None):
         self.outbox = outbox  # the outbox table (store.outbox.OutboxRows)
         self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
         self.sender = sender
         self.folder = folder
         self.timeout = timeout
         self.first_retry = first_retry  # seconds before the first retry; doubles each time
+        if lease:
+            self.lease = dt.timedelta(seconds=lease)
 
     def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
         """Queue once and try at once. A second call for the same reference and purpose
@@ -73,10 +94,14 @@ class Postman:
         row = self.outbox.row(reference, purpose)
         if row is None:
             return None
-        status = row.status
-        if repeated and status in ("sent", "written"):
+        status, detail = row.status, row.last_error
+        if status == "sending" and row.next_attempt_at <= self.outbox.clock():
+            # An attempt that never recorded its outcome: the process died, or the database
+            # failed, maybe after the mail server took the message.
+            status, detail = "uncertain", INTERRUPTED
+        if repeated:  # another request queued it: this one sent nothing
             status = "already-" + status
-        return Outcome(status, row.last_error)
+        return Outcome(status, detail)
 
     def deliver_due(self) -> int:
         """Deliver queued messages whose retry time has come (CLI and background use)."""
@@ -109,13 +134,20 @@ class Postman:
             self._stop.set()
 
     def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
+        """One delivery attempt of a claimed ("sending") row, and its outcome recorded."""
         data = base64.b64decode(envelope["message"])
         if self.mail_state is None:
             path = self.folder.write(envelope["name"], data)
-            self.outbox.record_attempt(row_id, "written", str(path))
+            self._record(row_id, "written", str(path))
             return
+        status, detail, retry_in = self._converse(envelope, data, attempts)
+        self._record(row_id, status, detail, retry_in)
+
+    def _converse(self, envelope: dict, data: bytes, attempts: int):
+        """(status, detail, retry_in) of one SMTP conversation."""
         last = attempts + 1 >= self.max_attempts
         retry_in = _backoff(attempts, self.first_retry)
+        host = None
         try:
             connection = SafeConnection(self.mail_state)
             connection.timeout = self.timeout
@@ -127,37 +159,48 @@ class Postman:
         except smtplib.SMTPResponseException as exc:
             if 400 <= exc.smtp_code < 500 and not last:
                 reason = N_("the mail server asked us to try again later")
-                self.outbox.record_attempt(row_id, "queued", f"{reason} ({exc.smtp_code})", retry_in)
-            elif 400 <= exc.smtp_code < 500:
+                return "queued", f"{reason} ({exc.smtp_code})", retry_in
+            if 400 <= exc.smtp_code < 500:
                 reason = N_("the mail server kept asking us to try again later, so we stopped trying")
-                self.outbox.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
-            else:
-                reason = N_("the mail server refused the message")
-                self.outbox.record_attempt(row_id, "failed", f"{reason} ({exc.smtp_code})")
+                return "failed", f"{reason} ({exc.smtp_code})", None
+            return "failed", f"{N_('the mail server refused the message')} ({exc.smtp_code})", None
         except smtplib.SMTPRecipientsRefused as exc:
             temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
             if temporary and not last:  # e.g. greylisting: a later try gets through
-                reason = N_("the mail server asked us to try again later")
-                self.outbox.record_attempt(row_id, "queued", reason, retry_in)
-            else:
-                self.outbox.record_attempt(row_id, "failed", N_("the mail server refused the recipients"))
+                return "queued", N_("the mail server asked us to try again later"), retry_in
+            return "failed", N_("the mail server refused the recipients"), None
         except ssl.SSLCertVerificationError:
-            self.outbox.record_attempt(row_id, "failed", N_("the mail server's certificate could not be "
-                                         "verified, so nothing was sent"))
+            return "failed", N_("the mail server's certificate could not be verified, so nothing "
+                                "was sent"), None
         except smtplib.SMTPNotSupportedError:
-            self.outbox.record_attempt(row_id, "failed", N_("the mail server does not offer an encrypted "
-                                         "connection, so nothing was sent"))
+            return "failed", N_("the mail server does not offer an encrypted connection, so "
+                                "nothing was sent"), None
         except UnicodeError:
-            self.outbox.record_attempt(row_id, "failed", N_("an address could not be sent over SMTP"))
+            return "failed", N_("an address could not be sent over SMTP"), None
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            if host is not None and host.data_sent:
+                # The whole message went out and no answer came (RFC 5321 lets a server take
+                # ten minutes): it may have been delivered. Not retried: that could send it twice.
+                return "uncertain", UNCONFIRMED, None
             timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
             reason = (N_("the mail server did not answer in time") if timed_out
                       else N_("the mail server could not be reached"))
-            self.outbox.record_attempt(row_id, "failed" if last else "queued", reason, retry_in)
-        else:
-            if set(refused) & set(envelope.get("primary", envelope["to"])):
-                # Only the member's copy went: the administrator did not get it. Not retried,
-                # since that would send the member a second copy; the member is told.
-                self.outbox.record_attempt(row_id, "failed", ONLY_THE_COPY_SENT)
-            else:  # a refused copy is still "sent": the administrator has it
-                self.outbox.record_attempt(row_id, "sent", NO_COPY_SENT if refused else "")
+            return ("failed" if last else "queued"), reason, retry_in
+        if set(refused) & set(envelope.get("primary", envelope["to"])):
+            # Only the member's copy went: the administrator did not get it. Not retried,
+            # since that would send the member a second copy; the member is told.
+            return "failed", ONLY_THE_COPY_SENT, None
+        return "sent", NO_COPY_SENT if refused else "", None  # a refused copy: still sent
+
+    def _record(self, row_id: int, status: str, detail: str, retry_in=None) -> None:
+        """Note the outcome. The database may be locked or down just after the mail server
+        took the message: try a few times; if it stays out of reach the row stays "sending",
+        which is never retried blindly and reads as "may have been sent"."""
+        for wait in self.record_waits:
+            try:
+                self.outbox.record_attempt(row_id, status, detail, retry_in)
+                return
+            except SQLAlchemyError:
+                if wait is None:
+                    raise Unrecorded(status) from None
+                time.sleep(wait)

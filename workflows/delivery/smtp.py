@@ -7,6 +7,26 @@ import ssl
 import flask_mail
 
 
+class _Tracking:
+    """Notes when the end of the message has gone out: from then on the server may have the
+    message whatever happens to the connection, and a silence is not a refusal."""
+
+    data_sent = False
+
+    def send(self, s):
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.data_sent = True
+
+
+class TrackingSMTP(_Tracking, smtplib.SMTP):
+    pass
+
+
+class TrackingSMTP_SSL(_Tracking, smtplib.SMTP_SSL):
+    pass
+
+
 class SafeConnection(flask_mail.Connection):
     """Flask-Mail's connection with a timeout and certificate verification (its own has
     neither: a server that never answers would block the request forever). smtplib's
@@ -18,9 +38,9 @@ class SafeConnection(flask_mail.Connection):
         mail = self.mail
         context = ssl.create_default_context()
         if mail.use_ssl:
-            host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=context)
+            host = TrackingSMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=context)
         else:
-            host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
+            host = TrackingSMTP(mail.server, mail.port, timeout=self.timeout)
         try:
             if mail.use_tls:
                 host.starttls(context=context)

@@ -8,6 +8,7 @@ prove they parse and to count their pages.
 from __future__ import annotations
 
 import io
+import threading
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ from .clean_pdf import content_size, rewrite
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a decompression bomb is not
+# Memory for one image, by its decoded size: Pillow keeps RGB in 4 bytes a pixel, and turning
+# it upright, flattening transparency and converting can hold three copies at once. A palette
+# PNG of 40 megapixels is 5 KB on disk and would take about 480 MB here: it is refused.
+DECODE_BYTES_PER_PIXEL = 12
+MAX_DECODE_BYTES = 240 * 1024 * 1024
+_decoding = threading.BoundedSemaphore(2)
 MAX_PDF_PAGES = 30
 # Decompressed content (drawing operators) of a whole PDF: a page of text is 5-30 KB, a scan
 # next to nothing. pypdf parses about 100 KB of it a second when laying pages into a packet.
@@ -73,17 +80,31 @@ def _accept_image(data: bytes) -> Intake:
     # part printed grey). Every image WeasyPrint draws here was re-encoded by this function,
     # so nothing needs the switch: it stays off.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
-            if image.width * image.height > MAX_PIXELS:
-                raise UploadError(_("The selected image is too large: it must be under 40 megapixels"))
-            image.load()
-    except (UploadError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadError(_("The selected image is too large: it must be under 40 megapixels")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UploadError(_("The selected image could not be read: it may be damaged")) from None
+    box = tuple(round(mm / 25.4 * DPI) for mm in BOX_MM)
+    with _decoding:  # a few at a time: each may take up to MAX_DECODE_BYTES
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+                if image.width * image.height > MAX_PIXELS:
+                    raise UploadError(_("The selected image is too large: it must be under 40 megapixels"))
+                # A JPEG is decoded at the smallest scale that still fills the page box
+                # (either way up): a 48-megapixel photo costs a quarter of its full size.
+                image.draft("RGB", (max(box), max(box)))
+                if image.width * image.height * DECODE_BYTES_PER_PIXEL > MAX_DECODE_BYTES:
+                    raise UploadError(_("The selected image is too large to read: save it at a "
+                                        "smaller size, or as a JPG, and upload that"))
+                image.load()
+        except UploadError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UploadError(_("The selected image is too large: it must be under 40 megapixels")) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise UploadError(_("The selected image could not be read: it may be damaged")) from None
+        return _normalised(image, box)
+
+
+def _normalised(image: Image.Image, box: tuple[int, int]) -> Intake:
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P", "PA"):
         # Transparent areas print as white, not black.
@@ -93,7 +114,6 @@ def _accept_image(data: bytes) -> Intake:
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")  # CMYK, greyscale with 16 bits, ...
-    box = tuple(round(mm / 25.4 * DPI) for mm in BOX_MM)
     image.thumbnail(box, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # No exif= argument: the saved file carries no metadata (GPS, camera, dates).

@@ -50,7 +50,7 @@ class Store:
         purging must not lose a message the member was told would be retried."""
         now = self.db.clock()
         queued = (select(Outbox.id).join(Submission, Submission.reference == Outbox.reference)
-                  .where(Submission.draft_key == Draft.key, Outbox.status == "queued"))
+                  .where(Submission.draft_key == Draft.key, Outbox.status.in_(("queued", "sending"))))
         with Session(self.db.engine) as db, db.begin():
             keys = list(db.scalars(select(Draft.key).where(Draft.expires_at <= now, ~exists(queued))))
             db.execute(delete(SendCount).where(SendCount.expires_at <= now))

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database
@@ -22,10 +22,10 @@ class SendLimits:
     def hashed(self, secret: str, value: str) -> str:
         return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
-    def count_hit(self, key: str, window: dt.timedelta) -> tuple[int, dt.datetime]:
-        """Count one hit for `key` (already a keyed hash) in the current fixed window;
-        return the window's count so far and when the window ends. Shared by every process
-        using the database: the count lives in it."""
+    def count_hit(self, key: str, window: dt.timedelta, amount: int = 1) -> tuple[int, dt.datetime]:
+        """Count `amount` hits (one send, or so many bytes) for `key` (already a keyed hash)
+        in the current fixed window; return the window's count so far and when the window
+        ends. Shared by every process using the database: the count lives in it."""
         now = self.db.clock()
         epoch = dt.datetime(2000, 1, 1)
         start = epoch + ((now - epoch) // window) * window
@@ -36,11 +36,50 @@ class SendLimits:
                 db.execute(delete(SendCount).where(SendCount.expires_at <= now))
                 where = (SendCount.key == key, SendCount.window_start == start)
                 if not db.execute(update(SendCount).where(*where)
-                                  .values(count=SendCount.count + 1)).rowcount:
-                    db.execute(insert(SendCount).values(key=key, window_start=start, count=1,
+                                  .values(count=SendCount.count + amount)).rowcount:
+                    db.execute(insert(SendCount).values(key=key, window_start=start, count=amount,
                                                         expires_at=ends))
                 return db.execute(select(SendCount.count).where(*where)).scalar_one()
         try:
             return once(), ends
         except IntegrityError:  # another process inserted the window's row first
             return once(), ends
+
+    # A budget is a count that may not pass its limit: taking from it is one conditional
+    # UPDATE, so requests sent in parallel (to one process or several) cannot pass it together.
+    def take(self, key: str, limit: int, ttl: dt.timedelta, amount: int = 1) -> bool:
+        """Take `amount` from the budget `key` of `limit`; False, taking nothing, if that
+        would pass the limit. The budget is forgotten `ttl` after it was last taken from."""
+        now = self.db.clock()
+        expires = now + ttl
+        where = (SendCount.key == key, SendCount.window_start == _BUDGET)
+        for _attempt in range(2):
+            try:
+                with self.db.engine.begin() as db:
+                    if amount <= limit and db.execute(
+                            update(SendCount).where(*where, SendCount.expires_at <= now)
+                            .values(count=amount, expires_at=expires)).rowcount:
+                        return True  # a budget past its time starts again
+                    if db.execute(update(SendCount).where(*where, SendCount.count + amount <= limit)
+                                  .values(count=SendCount.count + amount, expires_at=expires)).rowcount:
+                        return True
+                    if db.execute(select(SendCount.count).where(*where)).first() is not None:
+                        return False  # there, and full
+                    if amount > limit:
+                        return False
+                    db.execute(insert(SendCount).values(key=key, window_start=_BUDGET, count=amount,
+                                                        expires_at=expires))
+                    return True
+            except IntegrityError:  # another request made the row first: take from it
+                continue
+        return False
+
+    def give_back(self, key: str, amount: int = 1) -> None:
+        with self.db.engine.begin() as db:
+            db.execute(update(SendCount).where(SendCount.key == key, SendCount.window_start == _BUDGET)
+                       .values(count=func.max(SendCount.count - amount, 0)
+                               if db.dialect.name == "sqlite" else
+                               func.greatest(SendCount.count - amount, 0)))
+
+
+_BUDGET = dt.datetime(2000, 1, 1)  # budgets have no window: one row per key

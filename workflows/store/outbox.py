@@ -15,6 +15,9 @@ class OutboxRows:
     def __init__(self, db: Database):
         self.db = db
 
+    def clock(self) -> dt.datetime:
+        return self.db.clock()
+
     def envelope(self, row: Outbox) -> dict:
         """A queued message's envelope, decrypted."""
         return self.db.open(row.message)
@@ -38,10 +41,17 @@ class OutboxRows:
             return db.scalars(select(Outbox).where(Outbox.reference == reference,
                                                    Outbox.purpose == purpose)).first()
 
-    def forget_failed(self, reference: str, purpose: str) -> None:
+    def forget(self, reference: str, purpose: str, uncertain: bool = False) -> None:
+        """Drop a failed message so that it can be sent again; with `uncertain`, also one
+        that may have been sent (the member said to send it again), but never an attempt
+        still under way."""
+        ended = Outbox.status == "failed"
+        if uncertain:
+            ended = ended | (Outbox.status == "uncertain") | (
+                (Outbox.status == "sending") & (Outbox.next_attempt_at <= self.db.clock()))
         with self.db.engine.begin() as db:
             db.execute(delete(Outbox).where(Outbox.reference == reference, Outbox.purpose == purpose,
-                                            Outbox.status == "failed"))
+                                            ended))
 
     def due_messages(self, limit: int = 20) -> list[Outbox]:
         with Session(self.db.engine, expire_on_commit=False) as db:
@@ -54,9 +64,11 @@ class OutboxRows:
         workers (or a request and the background sender) never send the same row twice."""
         now = self.db.clock()
         with Session(self.db.engine) as db, db.begin():
+            # "sending" until the attempt is recorded: a row left so (the process died, or the
+            # database failed just after the mail server took it) is never sent blindly again.
             result = db.execute(update(Outbox).where(
                 Outbox.id == row_id, Outbox.status == "queued", Outbox.next_attempt_at <= now)
-                .values(next_attempt_at=now + lease))
+                .values(status="sending", next_attempt_at=now + lease))
             return result.rowcount == 1
 
     def record_attempt(self, row_id: int, status: str, error: str = "",

@@ -1,12 +1,15 @@
 """The confirmation page and what it offers: the PDF, the .eml, and fax- or post-ready PDFs."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 
 from flask import Response, abort, current_app, render_template, request, session
 
 from ..delivery import eml_bytes, mailto_href
-from ..documents import PAPERS, Attachment, fax_ready, page_count, post_ready, time_limit
+from ..documents import (PAPERS, Attachment, RenderTimeout, fax_ready, page_count, post_ready,
+                         time_limit)
 from ..engine import Wizard
 from ..journeys.contract import Finished
 from .blueprint import bp
@@ -33,32 +36,48 @@ def finished(w: Wizard, sub: dict, content: bool = True) -> Finished:
                     w.review)
 
 
-_renders: dict[str, threading.Lock] = {}
-_renders_guard = threading.Lock()
-
-
 def packet_for(w: Wizard, sub: dict) -> bytes:
     """The submission's PDF, rendered on first use and kept (encrypted) from then on: only
     that first render needs the uploads' bytes. Requests for a packet being rendered wait
-    for that render (in this process) instead of starting their own."""
+    for that one render, in this process (a lock) and in any other (a claim in the
+    database), instead of starting their own."""
     reference = sub["reference"]
     packet = store().submissions.packet(reference)
     if packet is not None:
         return packet
-    with _renders_guard:
-        lock = _renders.setdefault(reference, threading.Lock())
+    locks, guard = current_app.extensions.setdefault("renders", ({}, threading.Lock()))
+    with guard:
+        lock = locks.setdefault(reference, threading.Lock())
     try:
         with lock:
-            packet = store().submissions.packet(reference)  # the render waited for kept it
-            if packet is None:
-                with rendering():
-                    rendered = w.outputs.packet(finished(w, sub))
-                packet = store().submissions.keep_packet(reference, rendered)
+            return store().submissions.packet(reference) or _render_once(w, sub)
     finally:
-        with _renders_guard:
+        with guard:
             if not lock.locked():
-                _renders.pop(reference, None)
-    return packet
+                locks.pop(reference, None)
+
+
+def _render_once(w: Wizard, sub: dict) -> bytes:
+    reference, limits = sub["reference"], store().limits
+    limit = current_app.config["RENDER_TIME_LIMIT_SECONDS"]
+    claim = limits.hashed(current_app.config["SECRET_KEY"], f"render:{reference}")
+    hold = dt.timedelta(seconds=limit + 10)  # a claim left by a process that died runs out
+    deadline = time.monotonic() + limit + 10
+    while not limits.take(claim, 1, hold):
+        if time.monotonic() > deadline:
+            raise RenderTimeout()
+        time.sleep(0.2)  # another process is rendering it
+        packet = store().submissions.packet(reference)
+        if packet is not None:
+            return packet
+    try:
+        packet = store().submissions.packet(reference)  # kept just before the claim was free
+        if packet is None:
+            with rendering():
+                packet = store().submissions.keep_packet(reference, w.outputs.packet(finished(w, sub)))
+        return packet
+    finally:
+        limits.give_back(claim)
 
 
 def rendering():

@@ -7,8 +7,9 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..engine import ListStep, Step, UploadStep, Wizard, form_answers
+from . import budgets
 from .blueprint import bp
-from .state import (after_step, changing, formdata, journey_state, open_step, page, save_state,
+from .state import (after_step, changing, draft_token, formdata, journey_state, open_step, page, save_state,
                     step_url, wizard_or_404)
 from .uploads import upload_page
 
@@ -78,6 +79,10 @@ def item(journey, step, index):
         # (DraftStore.update) instead of one list replacing the other.
         value = form_answers(form)
         if position is None:
+            draft_token()
+            if not budgets.take_item(w, s, state):  # the cap holds for requests in parallel too
+                flash(str(s.texts.too_many) % {"max": s.max_items})
+                return redirect(step_url(w, s.name, change=changing()), 303)
             items.append({**value, "id": uuid.uuid4().hex})
         else:
             items[position] = {**value, "id": items[position].get("id") or uuid.uuid4().hex}
@@ -93,6 +98,7 @@ def remove_item(journey, step, index):
     items = s.items(state["answers"])
     if index < len(items):
         del items[index]
+        budgets.give_back_item(w, s, state)
         state["answers"][s.name] = {"items": items, "done": False}
         save_state(w, state)
         flash(str(s.texts.removed) % {"n": index + 1})

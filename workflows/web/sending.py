@@ -6,6 +6,9 @@ import math
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..delivery.postman import Outcome, Unrecorded
 from ..engine.i18n import gettext as _, ngettext
 from .blueprint import bp
 from .downloads import letter_for
@@ -21,7 +24,10 @@ def send(journey):
     sub = submission(w)
     postman = current_app.extensions["postman"]
     previous = postman.status(sub["reference"], "send")
-    if previous is None or previous.status == "failed":
+    # Sending again what may have gone already takes the member's word (a box they tick).
+    again = previous is not None and (previous.status == "failed" or (
+        previous.status == "uncertain" and request.form.get("again") == "yes"))
+    if previous is None or again:
         if (wait := send_wait()) is not None:
             minutes = max(1, math.ceil(wait / 60))
             return render_template(
@@ -35,8 +41,8 @@ def send(journey):
                     "it to download the email and send it yourself, or ask again in %(num)d minutes.",
                     minutes, item=w.outputs.document.item),
                 retry=url_for("wizard.done", journey=w.slug)), 429, {"Retry-After": str(wait)}
-    if previous is not None and previous.status == "failed":
-        store().outbox.forget_failed(sub["reference"], "send")  # the member asked to try again
+    if again:
+        store().outbox.forget(sub["reference"], "send", uncertain=True)  # the member asked
         previous = None
     if previous is None:
         copy = request.form.get("copy") == "yes"
@@ -44,14 +50,37 @@ def send(journey):
         state["copy"] = copy  # the confirmation page says whether a copy went
         save_state(w, state)
         letter = letter_for(w, sub, copy_to_member=copy)
-        previous = postman.send(sub["reference"], "send", letter)
-        if not previous.status.startswith("already-"):
-            previous = None  # this request sent it (or queued it): the page says how it went
-    if previous is not None:  # a replay, a double click or another tab
-        flash(_("This %(item)s is already queued to be sent: it was not queued again",
-                item=w.outputs.document.item) if previous.status == "queued" else
-              _("This %(item)s was already sent: it was not sent again", item=w.outputs.document.item))
+        try:
+            previous = postman.send(sub["reference"], "send", letter)
+        except Unrecorded as exc:
+            return unrecorded_page(w, exc)
+        # Sent (or queued) by this request: the page says how it went. Or by another one
+        # at the same moment (a double click): say it was not sent again.
+        previous = (Outcome(previous.status.removeprefix("already-"), previous.detail)
+                    if previous.status.startswith("already-") else None)
+    if previous is not None and previous.status != "failed":  # a replay, a double click, a tab
+        item = w.outputs.document.item
+        flash({"queued": _("This %(item)s is already queued to be sent: it was not queued again",
+                           item=item),
+               "sending": _("This %(item)s is being sent: it was not sent again", item=item),
+               "uncertain": _("This %(item)s may have been sent already: it was not sent again",
+                              item=item)}.get(previous.status) or
+              _("This %(item)s was already sent: it was not sent again", item=item))
     return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
+
+
+def unrecorded_page(w, exc: Unrecorded):
+    """The mail went (or may have gone) and the database failed before that was noted."""
+    if exc.status not in ("sent", "written", "uncertain"):
+        raise SQLAlchemyError("outcome not recorded")  # nothing went: the 503 page says so
+    item = w.outputs.document.item
+    return render_template(
+        "pages/error.html", title=_("Sent, but not noted down") if exc.status != "uncertain"
+        else _("It may have been sent"),
+        message=_("This service could not note down how sending your %(item)s went, because its "
+                  "database did not answer. It will not be sent again by itself: before you send "
+                  "it yourself, check with %(administrator)s whether they have it.", item=item),
+        retry=url_for("wizard.done", journey=w.slug)), 200
 
 
 def send_wait() -> int | None:

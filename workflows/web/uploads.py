@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from ..documents import intake
 from ..engine import UploadStep, Wizard
 from ..engine.i18n import gettext as _
+from . import budgets
 from .blueprint import bp
 from .state import (after_step, changing, draft_token, formdata, open_step, page, save_state,
                     step_url, store)
@@ -32,14 +33,22 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             token = draft_token()
             for upload in chosen:
                 name = intake.display_name(upload.filename)
+                data = upload.read(intake.MAX_BYTES + 1)
+                refused = budgets.take_upload(w, s, state, len(data)) if data else None
+                if refused:
+                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=refused)))
+                    break  # the files after it would be refused for the same reason
                 try:
-                    accepted = intake.accept(upload.read(intake.MAX_BYTES + 1))
+                    accepted = intake.accept(data)
                 except intake.UploadError as exc:
+                    if data:
+                        budgets.give_back_upload(w, s, state, len(data))
                     errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
                     continue
                 upload_id = store().uploads.add(token, accepted.content)
                 files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
-                              "media_type": accepted.media_type, "pages": accepted.pages})
+                              "media_type": accepted.media_type, "pages": accepted.pages,
+                              "bytes": len(data)})
                 flash(_("%(file)s uploaded", file=name))
             answers[s.name] = {"files": files, "done": False}
             save_state(w, state)
@@ -63,6 +72,8 @@ def remove_file(journey, step, upload_id):
     kept = [f for f in files if f["id"] != upload_id]
     if len(kept) != len(files):
         store().uploads.remove(session.token, upload_id)
+        gone = next(f for f in files if f["id"] == upload_id)
+        budgets.give_back_upload(w, s, state, gone.get("bytes", 0))
         state["answers"][s.name] = {"files": kept, "done": False}
         save_state(w, state)
         flash(_("%(file)s removed", file=next(f["name"] for f in files if f["id"] == upload_id)))
