@@ -101,7 +101,9 @@ class Server:
         self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
         self.port = self.httpd.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # Polls for shutdown() every 50 ms: at werkzeug's default 0.5 s, stop() waited ~0.5 s.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
         self.thread.start()
 
     def member(self) -> Member:

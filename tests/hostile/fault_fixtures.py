@@ -198,7 +198,8 @@ def flask_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
 def live(app):
     """An in-process real HTTP server for `app` (werkzeug's, threaded)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polls for shutdown() every 50 ms: at werkzeug's default 0.5 s, each teardown waited ~0.5 s.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     try:
