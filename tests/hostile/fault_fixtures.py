@@ -169,19 +169,61 @@ class AppProcess:
     def kill(self) -> None:
         """SIGKILL: no clean-up, no atexit, no flushing: what a crash or an OOM kill does."""
         if self.process and self.process.poll() is None:
+            left = descendants(self.process.pid)
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+            end_leftovers(left)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            left = descendants(self.process.pid)
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+            end_leftovers(left)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """pid: (parent pid, start time) of every process, from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            table[int(entry)] = (int(fields[1]), fields[19])
+    return table
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """The processes below `pid`, as (pid, start time)."""
+    table = _process_table()
+    found, parents = [], [pid]
+    while parents:
+        parent = parents.pop()
+        for child, (ppid, started) in table.items():
+            if ppid == parent:
+                found.append((child, started))
+                parents.append(child)
+    return found
+
+
+def end_leftovers(processes: list[tuple[int, str]]) -> None:
+    """An app process ended by a signal leaves its PDF renderer running, with the renderer's
+    fork server and resource tracker (see STACK-NOTES): kill those it had, so no test leaves
+    processes behind. The start time tells a leftover from a new process given its pid."""
+    table = _process_table()
+    for pid, started in processes:
+        if pid in table and table[pid][1] == started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def flask_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
