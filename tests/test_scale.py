@@ -19,7 +19,8 @@ from tests.support.files import jpeg_bytes
 from tests.support.http import HttpMember
 from tests.support.pages import csrf_of, parse
 from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim
-from tests.support.servers import ROOT, free_port, wait_for
+from tests.support.ports import free_port
+from tests.support.servers import ROOT, wait_for
 from workflows.store import merge, token_key as _key, utcnow
 
 

@@ -15,7 +15,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.support.mail import self_signed_certificate
-from tests.support.servers import free_port, wait_for_port
+from tests.support.ports import free_port
+from tests.support.servers import wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "mip-forms.conf"

@@ -104,7 +104,8 @@ def test_a_post_to_an_unknown_step_is_refused_not_an_error(member):
 # --- forged and expired draft cookies --------------------------------------------------------------
 
 @pytest.mark.parametrize("forged", [
-    secrets.token_urlsafe(32),  # the right shape, never issued
+    # the right shape, never issued (named: a random test id differs between xdist workers)
+    pytest.param(secrets.token_urlsafe(32), id="never-issued"),
     "A" * 43,
     "x" * 5000,
     "' OR 1=1 --",

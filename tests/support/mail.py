@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.support.servers import free_port
+from tests.support.ports import free_port
 
 SENDER = "MIP member forms <forms@example.org>"  # the test apps' MAIL_DEFAULT_SENDER
 

@@ -1,7 +1,7 @@
 """Servers a test starts: the app on a real HTTP server in this process (werkzeug's,
 threaded) or as a process of its own (`flask run`, configured through the environment, as in
 production), and the waiting that goes with them. Ports are picked when a server starts,
-never fixed, so test runs side by side do not collide."""
+never fixed (tests/support/ports.py), so test runs side by side do not collide."""
 from __future__ import annotations
 
 import contextlib
@@ -17,14 +17,10 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from tests.support.http import RequestsMember
+from tests.support.ports import free_port
+from tests.support.processes import descendants, end_leftovers
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: app.py is here
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout=10.0):
@@ -57,7 +53,9 @@ class Server:
         self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
         self.port = self.httpd.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # Polls for shutdown() every 50 ms: at werkzeug's default 0.5 s, stop() waited ~0.5 s.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
         self.thread.start()
 
     def member(self) -> RequestsMember:
@@ -117,16 +115,20 @@ class AppProcess:
     def kill(self) -> None:
         """SIGKILL: no clean-up, no atexit, no flushing: what a crash or an OOM kill does."""
         if self.process and self.process.poll() is None:
+            left = descendants(self.process.pid)
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+            end_leftovers(left)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            left = descendants(self.process.pid)
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+            end_leftovers(left)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
