@@ -103,20 +103,20 @@ def test_a_database_out_of_reach_after_the_send_is_told_and_not_sent_again(make_
     class LocksTheDatabase(CountingInbox):
         async def handle_DATA(self, server, session, envelope):
             reply = await super().handle_DATA(server, session, envelope)
-            hold_lock(url, seconds=12)
+            self.lock = hold_lock(url, seconds=16)  # longer than two tries of 5 s each
             return reply
 
     with smtp(LocksTheDatabase()) as server:
         app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5, CLOCK=clock,
                        MAIL_DEFAULT_SENDER=SENDER, DATABASE_URL=url)
-        app.extensions["postman"].record_waits = (0.5, None)  # two tries, 5 s busy wait each
+        app.extensions["postman"].record_waits = (0.1, None)  # two tries, 5 s busy wait each
         web = Browserless(app.test_client())
         fill_claim(web)
         page = send(web)
         text = " ".join(parse(page).get_text().split())
         assert page.status_code == 200 and parse(page).h1.get_text() == "Sent, but not noted down"
         assert "It will not be sent again by itself" in text and "nothing was sent" not in text.lower()
-        time.sleep(12)  # the lock goes
+        server.lock.join()  # the lock goes
         clock.now += dt.timedelta(hours=1)  # the attempt's hold on the message has passed
         assert outcome(web.get("/claim/done")).startswith(
             "It may have been sent. Sending was interrupted before its outcome was noted")
@@ -160,7 +160,7 @@ def test_an_app_killed_while_sending_does_not_send_twice(tmp_path):
             process.stop()
 
 
-def hold_lock(database_url: str, seconds: float) -> None:
+def hold_lock(database_url: str, seconds: float) -> threading.Timer:
     """Another client takes the write lock (SQLite) or the outbox table (PostgreSQL) now and
     lets go after `seconds`, in a thread of its own."""
     if database_url.startswith("sqlite"):
@@ -178,4 +178,6 @@ def hold_lock(database_url: str, seconds: float) -> None:
             connection.rollback()
             connection.close()
             engine.dispose()
-    threading.Timer(seconds, release).start()
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer

@@ -99,6 +99,8 @@ class Postman:
             # An attempt that never recorded its outcome: the process died, or the database
             # failed, maybe after the mail server took the message.
             status, detail = "uncertain", INTERRUPTED
+        elif status == "sending" and row.attempts:
+            status = "queued"  # a retry under way: still "queued", with the last try's reason
         if repeated:  # another request queued it: this one sent nothing
             status = "already-" + status
         return Outcome(status, detail)

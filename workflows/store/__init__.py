@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .database import Database, load_keys, token_key, utcnow
 from .drafts import Drafts, merge
 from .limits import SendLimits
-from .models import Draft, Outbox, Packet, SendCount, Submission, Upload
+from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
 from .session import DraftSession, DraftSessionInterface
 from .submissions import Submissions
@@ -54,6 +54,7 @@ class Store:
         with Session(self.db.engine) as db, db.begin():
             keys = list(db.scalars(select(Draft.key).where(Draft.expires_at <= now, ~exists(queued))))
             db.execute(delete(SendCount).where(SendCount.expires_at <= now))
+            db.execute(delete(Budget).where(Budget.expires_at <= now))
             for start in range(0, len(keys), 500):  # bounded IN lists
                 chunk = keys[start:start + 500]
                 refs = select(Submission.reference).where(Submission.draft_key.in_(chunk))

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database
-from .models import SendCount
+from .models import Budget, SendCount
 
 
 class SendLimits:
@@ -22,10 +22,12 @@ class SendLimits:
     def hashed(self, secret: str, value: str) -> str:
         return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
-    def count_hit(self, key: str, window: dt.timedelta, amount: int = 1) -> tuple[int, dt.datetime]:
+    def count_hit(self, key: str, window: dt.timedelta, amount: int = 1,
+                  table=SendCount) -> tuple[int, dt.datetime]:
         """Count `amount` hits (one send, or so many bytes) for `key` (already a keyed hash)
         in the current fixed window; return the window's count so far and when the window
-        ends. Shared by every process using the database: the count lives in it."""
+        ends. Shared by every process using the database: the count lives in it. Sends are
+        counted in send_counts, everything else in budgets."""
         now = self.db.clock()
         epoch = dt.datetime(2000, 1, 1)
         start = epoch + ((now - epoch) // window) * window
@@ -33,13 +35,13 @@ class SendLimits:
 
         def once() -> int:
             with self.db.engine.begin() as db:
-                db.execute(delete(SendCount).where(SendCount.expires_at <= now))
-                where = (SendCount.key == key, SendCount.window_start == start)
-                if not db.execute(update(SendCount).where(*where)
-                                  .values(count=SendCount.count + amount)).rowcount:
-                    db.execute(insert(SendCount).values(key=key, window_start=start, count=amount,
-                                                        expires_at=ends))
-                return db.execute(select(SendCount.count).where(*where)).scalar_one()
+                db.execute(delete(table).where(table.expires_at <= now))
+                where = (table.key == key, table.window_start == start)
+                if not db.execute(update(table).where(*where)
+                                  .values(count=table.count + amount)).rowcount:
+                    db.execute(insert(table).values(key=key, window_start=start, count=amount,
+                                                    expires_at=ends))
+                return db.execute(select(table.count).where(*where)).scalar_one()
         try:
             return once(), ends
         except IntegrityError:  # another process inserted the window's row first
@@ -52,22 +54,22 @@ class SendLimits:
         would pass the limit. The budget is forgotten `ttl` after it was last taken from."""
         now = self.db.clock()
         expires = now + ttl
-        where = (SendCount.key == key, SendCount.window_start == _BUDGET)
+        where = (Budget.key == key, Budget.window_start == _BUDGET)
         for _attempt in range(2):
             try:
                 with self.db.engine.begin() as db:
                     if amount <= limit and db.execute(
-                            update(SendCount).where(*where, SendCount.expires_at <= now)
+                            update(Budget).where(*where, Budget.expires_at <= now)
                             .values(count=amount, expires_at=expires)).rowcount:
                         return True  # a budget past its time starts again
-                    if db.execute(update(SendCount).where(*where, SendCount.count + amount <= limit)
-                                  .values(count=SendCount.count + amount, expires_at=expires)).rowcount:
+                    if db.execute(update(Budget).where(*where, Budget.count + amount <= limit)
+                                  .values(count=Budget.count + amount, expires_at=expires)).rowcount:
                         return True
-                    if db.execute(select(SendCount.count).where(*where)).first() is not None:
+                    if db.execute(select(Budget.count).where(*where)).first() is not None:
                         return False  # there, and full
                     if amount > limit:
                         return False
-                    db.execute(insert(SendCount).values(key=key, window_start=_BUDGET, count=amount,
+                    db.execute(insert(Budget).values(key=key, window_start=_BUDGET, count=amount,
                                                         expires_at=expires))
                     return True
             except IntegrityError:  # another request made the row first: take from it
@@ -76,10 +78,10 @@ class SendLimits:
 
     def give_back(self, key: str, amount: int = 1) -> None:
         with self.db.engine.begin() as db:
-            db.execute(update(SendCount).where(SendCount.key == key, SendCount.window_start == _BUDGET)
-                       .values(count=func.max(SendCount.count - amount, 0)
+            db.execute(update(Budget).where(Budget.key == key, Budget.window_start == _BUDGET)
+                       .values(count=func.max(Budget.count - amount, 0)
                                if db.dialect.name == "sqlite" else
-                               func.greatest(SendCount.count - amount, 0)))
+                               func.greatest(Budget.count - amount, 0)))
 
 
 _BUDGET = dt.datetime(2000, 1, 1)  # budgets have no window: one row per key

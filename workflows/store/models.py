@@ -70,6 +70,18 @@ class Outbox(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class Budget(Base):
+    """Counts that guard what one member or client may store (uploads per address in a
+    window; files, items and bytes per draft; one render per packet), keyed like SendCount.
+    Budgets have no window: their rows start at 2000-01-01 and live until `expires_at`."""
+
+    __tablename__ = "budgets"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class SendCount(Base):
     """Sends counted per fixed time window, for the rate limits. `key` is a keyed hash
     (HMAC with the app's secret) of a draft or a client address, never the value itself;

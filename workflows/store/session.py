@@ -34,6 +34,16 @@ class DraftSession(CallbackDict, SessionMixin):
         self.version = store.save(self.token, dict(self))
         return self.token
 
+    def write_now(self, store: Drafts) -> None:
+        """Save the changes so far now, not after the response: before a step whose outcome
+        the page must report whatever the database does afterwards (sending mail)."""
+        if not self.modified or self.token is None:
+            return
+        version = store.update(self.token, dict(self), self.version, self.raw)
+        if version is not None:
+            self.version, self.modified = version, False
+            self.raw = json.dumps(dict(self), separators=(",", ":")).encode()
+
     def delete(self):
         """Forget this draft on the response (the store row is deleted by the caller)."""
         self.clear()

@@ -11,6 +11,7 @@ from flask import current_app, request, session
 
 from ..engine import ListStep, UploadStep, Wizard
 from ..engine.i18n import gettext as _, ngettext
+from ..store.models import Budget
 from .state import store
 
 MB = 1024 * 1024
@@ -48,7 +49,7 @@ def take_upload(w: Wizard, step: UploadStep, state: dict, size: int) -> str | No
     for what, amount, limit in (("files", 1, config["UPLOAD_LIMIT_FILES_PER_ADDRESS"]),
                                 ("bytes", size, config["UPLOAD_LIMIT_MB_PER_ADDRESS"] * MB)):
         if limit > 0:
-            count, ends = limits.count_hit(_key("upload", what, address), window, amount)
+            count, ends = limits.count_hit(_key("upload", what, address), window, amount, Budget)
             if count > limit:
                 minutes = max(1, math.ceil((ends - limits.clock()).total_seconds() / 60))
                 return ngettext("This service takes only so many files from one place in an hour: "

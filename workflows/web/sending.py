@@ -49,6 +49,9 @@ def send(journey):
         state = journey_state(w)
         state["copy"] = copy  # the confirmation page says whether a copy went
         save_state(w, state)
+        # Written now: a database failing once the mail has gone must not turn the page into
+        # "nothing was sent".
+        session.write_now(store().drafts)
         letter = letter_for(w, sub, copy_to_member=copy)
         try:
             previous = postman.send(sub["reference"], "send", letter)
