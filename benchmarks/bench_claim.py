@@ -185,7 +185,7 @@ def start_server(target, path, data, env, lua: Path):
 
 def over_http(env, tmp, rounds=3, seconds=2) -> dict:
     """Both servers up at once and wrk runs interleaved, for the same reason as in-process."""
-    from tests.conftest import MEMBER
+    from tests.support.samples import MEMBER
     servers = {"ours": start_server("app:app", "/claim/member", MEMBER, env, tmp / "ours.lua"),
                "bare": start_server("bench_claim:make_bare_app()", "/member", BARE_POST, env,
                                     tmp / "bare.lua")}
@@ -211,7 +211,8 @@ def write_packet_job(wizard_app, job: Path):
     """Run the claim journey once through the real app with the test suite's own driver (so
     the answers are exactly what the review page stores, and 5 receipts go through intake.accept);
     save the submission and the stored receipts to `job`."""
-    from tests.conftest import Browserless, fill_claim
+    from tests.support.samples import fill_claim
+    from tests.support.web import Browserless
     client = wizard_app.test_client()
     fill_claim(Browserless(client), receipts=[(f"receipt-{i}.jpg", receipt_photo(i))
                                               for i in range(5)])
@@ -228,7 +229,7 @@ def write_packet_job(wizard_app, job: Path):
         assert client.get("/claim/done/packet.pdf").status_code == 200
         served.append(time.perf_counter() - start)
     # The guarantee-of-payment request PDF (issue 3): an emergency, without attachments.
-    from tests.conftest import fill_guarantee
+    from tests.support.samples import fill_guarantee
     gop_client = wizard_app.test_client()
     fill_guarantee(Browserless(gop_client))
     gop_token = gop_client.get_cookie("draft").value
@@ -303,7 +304,7 @@ def main():
                       OUTBOX_DIR=str(tmp / "outbox"), MAIL_SERVER="")
     try:
         from app import create_app
-        from tests.conftest import MEMBER
+        from tests.support.samples import MEMBER
         wizard_app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'in-process.sqlite3'}"})
         ours, bare = Browser(wizard_app), Browser(make_bare_app())
         small = Browser(make_bare_app(countries=("", "BE", "FR")))  # how much the <select> weighs

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_claim import BARE_POST, TOKEN  # noqa: E402  (the claim benchmark's baseline page)
-from tests.conftest import EXPENSES, MEMBER, TREATMENT, jpeg_bytes, multipart  # noqa: E402
+from tests.support.files import jpeg_bytes  # noqa: E402
+from tests.support.http import multipart  # noqa: E402
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT  # noqa: E402
 
 TARGET_MS = 100  # p99 of every step; the packet PDF is reported on its own
 
@@ -34,7 +36,7 @@ def member_names(n: int) -> list[str]:
 
 def claim_steps(name: str) -> list[tuple[str, str, dict, str]]:
     """(label, URL, form, where the save leads) of every page a member saves, in order: the
-    test suite's answers (tests/conftest.py) with the member's own name wherever one goes."""
+    test suite's answers (tests/support/samples.py) with the member's own name wherever one goes."""
     return [
         ("member", "/claim/member", {**MEMBER, "full_name": name}, "/claim/patient"),
         ("patient", "/claim/patient", {"who": "member"}, "/claim/treatment"),

@@ -6,12 +6,12 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import TREATMENT, fill_claim, fill_guarantee, parse
-from tests.test_documents import flat, pdf_pages
+from tests.support.files import jpeg_bytes
+from tests.support.pages import parse
+from tests.support.pdf import MM, flat, pdf_pages, text_boxes
+from tests.support.samples import SENDER, TREATMENT, fill_claim, fill_guarantee
 from workflows import documents as covers
 from workflows.administrators.cigna import CIGNA
-
-MM = 72 / 25.4
 
 
 def test_fax_ready_claim_counts_every_page_and_keeps_medical_detail_off_the_cover(web):
@@ -40,14 +40,6 @@ def test_fax_cover_paper_size_can_be_us_letter(web):
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     box = reader.pages[1].mediabox  # the packet stays A4
     assert round(float(box.width) / MM) == 210
-
-
-def text_boxes(pdf: bytes, page: int = 1) -> list[tuple[str, float, float, float, float]]:
-    """Words with their boxes in millimetres from the top-left corner (pdftotext -bbox)."""
-    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-                         input=pdf, capture_output=True, check=True).stdout.decode()
-    return [(m[5], *(float(m[i]) / MM for i in range(1, 5))) for m in
-            re.finditer(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', out)]
 
 
 def test_postal_letter_puts_the_address_in_the_din_5008_window(web):
@@ -86,17 +78,12 @@ def test_postal_letter_has_fold_and_hole_marks_at_din_positions(web, tmp_path):
 
 
 def test_guarantee_can_be_faxed_with_its_attachments(web):
-    from tests.conftest import jpeg_bytes
     fill_guarantee(web, attachments=[("letter.jpg", jpeg_bytes(), "doctor-letter")])
     pages = pdf_pages(web.get("/guarantee/done/fax.pdf").data)
     assert f"Total pages including this cover: {len(pages)}" in flat(pages[0])
     assert len(pages) == 3  # cover, request, the doctor's letter
     assert "URGENT – Guarantee of payment request" in flat(pages[0])
     assert "appendicitis" not in pages[0].lower() and "Leo Ruiz" not in pages[0]
-
-
-SENDER = {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": "+32 3 555 01 23",
-          "reply_fax": "", "reply_email": "zoe@example.org"}
 
 
 def test_standalone_fax_cover(web):

@@ -3,18 +3,21 @@
 import contextlib
 import email
 import email.policy
-import io
 import socket
 import threading
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from pypdf import PdfReader
 
-from tests.conftest import Browserless, fill_claim, parse, wait_for
-from tests.test_documents import pdf_text
-from workflows.delivery import HeaderError, Letter, mailto_href
+from tests.support.mail import Inbox, smtp
+from tests.support.pages import outcome, parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import fill_claim
+from tests.support.servers import wait_for
+from tests.support.web import Browserless
 from workflows.administrators.cigna import CIGNA
+from workflows.delivery import HeaderError, Letter, mailto_href
+
 RULES = CIGNA.rules
 
 
@@ -212,29 +215,19 @@ def test_the_app_retries_queued_mail_by_itself(make_app, smtp_server):
 def claim_ready_to_send(make_app, inbox):
     """A finished claim on an app whose mail goes to `inbox`, an aiosmtpd handler that
     refuses in some way; yields the member's browser."""
-    from aiosmtpd.controller import Controller
-    from tests.conftest import free_port
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        web = Browserless(make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5).test_client())
+    with smtp(inbox):
+        web = Browserless(make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_TIMEOUT=5).test_client())
         fill_claim(web)
         yield web
-    finally:
-        controller.stop()
 
 
 def send_outcome(web, copy: bool = True) -> str:
     """Press "Send it for me" (the copy box ticked or not); the outcome the page then shows."""
-    response = web.post("/claim/done/send", {"copy": "yes"} if copy else {}, token_from="/claim/done")
-    return " ".join(parse(response).select_one(".outcome").get_text().split())
+    return outcome(web.post("/claim/done/send", {"copy": "yes"} if copy else {}, token_from="/claim/done"))
 
 
 def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
     """The mail server refuses the first message (5xx); the member is told and tries again."""
-    from tests.conftest import Inbox
-
     class RefusesFirst(Inbox):
         async def handle_DATA(self, server, session, envelope):
             if not getattr(self, "refused", False):
@@ -250,8 +243,6 @@ def test_a_refused_message_can_be_sent_again_by_the_member(make_app):
 
 
 def refusing(code, refused):
-    from tests.conftest import Inbox
-
     class RefusesSome(Inbox):
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if address in refused:

@@ -1,32 +1,15 @@
 """The claim packet PDF as the insurer reads it (text extracted with pypdf)."""
 import io
 import re
-import socket
-import threading
 
 import pytest
 from pypdf import PdfReader
-from weasyprint import HTML
 
-from tests.conftest import EXPENSES, MEMBER, fill_claim, jpeg_bytes
-from workflows.documents.fetcher import AppFetcher
+from tests.support.files import jpeg_bytes, two_page_pdf
+from tests.support.pdf import flat, pdf_pages, pdf_text
+from tests.support.samples import fill_claim
 from workflows.administrators.cigna import CIGNA
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(pdf_pages(data))
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
-
-
-def two_page_pdf() -> bytes:
-    return HTML(string="<p>SCANNED INVOICE ONE</p><p style='break-before: page'>SCANNED INVOICE TWO</p>").write_pdf()
+from workflows.documents.fetcher import AppFetcher
 
 
 @pytest.fixture
@@ -97,32 +80,6 @@ def test_receipt_photo_is_embedded_upright(web):
 
 
 # --- nothing but the app's own assets -----------------------------------------------------------
-
-@pytest.fixture
-def listener():
-    """A TCP listener that records whether anything connected to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    hits = []
-    stop = threading.Event()
-
-    def run():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-                hits.append(conn.recv(1024))
-                conn.close()
-            except OSError:
-                pass
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], hits
-    stop.set()
-    thread.join()
-    server.close()
-
 
 def test_markup_in_answers_is_printed_literally_and_fetches_nothing(web, listener, tmp_path):
     port, hits = listener

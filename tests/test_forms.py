@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import EXPENSES, MEMBER, made_now, parts_of
+from tests.support.samples import EXPENSES, MEMBER, made_now, parts_of
 from workflows.engine import clock
 from workflows.journeys.claim import forms as claim
 

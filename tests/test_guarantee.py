@@ -5,14 +5,16 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, Browserless, admission,
-                            fill_guarantee, jpeg_bytes, made_now, parse, parts_of)
-from tests.test_documents import pdf_text
-from workflows.engine import clock
-from workflows.journeys.guarantee import forms as G, rules as R
-from workflows.engine import format_date
+from tests.support.files import jpeg_bytes
+from tests.support.pages import parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import (GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_guarantee, made_now,
+                                   parts_of)
+from tests.support.web import Browserless
 from workflows.administrators import PlanRules
 from workflows.administrators.cigna import CIGNA
+from workflows.engine import clock, format_date
+from workflows.journeys.guarantee import forms as G, rules as R
 
 TODAY = dt.date(2026, 11, 27)  # a fixed "today" for the rules
 DAY = dt.timedelta(days=1)

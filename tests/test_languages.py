@@ -7,41 +7,21 @@ a proper noun. The catalogues themselves are checked too: no English msgid shows
 """
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from bs4 import BeautifulSoup, Doctype
-from pypdf import PdfReader
 
-from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER,
-                            Browserless, admission, fill_claim, fill_guarantee, parse)
+from tests.support.languages import english_left, shown_in, texts
+from tests.support.pages import parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import (EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, SENDER, TREATMENT, WRITER,
+                                   admission, fill_claim, fill_guarantee)
+from tests.support.web import Browserless
 from workflows.administrators.cigna import CIGNA
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-COVER_SENDER = {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": "+32 3 555 01 23",
-                "reply_fax": "", "reply_email": "zoe@example.org"}
-
-
-class Recorder(Browserless):
-    """Keeps every HTML page the member was shown, in order."""
-
-    def __init__(self, client):
-        super().__init__(client)
-        self.pages: list[tuple[str, str]] = []
-
-    def _keep(self, response):
-        if response.mimetype == "text/html":
-            self.pages.append((response.request.path, response.get_data(as_text=True)))
-        return response
-
-    def get(self, url, **kw):
-        return self._keep(super().get(url, **kw))
-
-    def post(self, url, data=None, follow=True, token_from=None, **kw):
-        return self._keep(super().post(url, data, follow=follow, token_from=token_from, **kw))
 
 
 def walk_claim(web):
@@ -88,7 +68,7 @@ def walk_guarantee(web):
 def walk_cover(web):
     web.get("/cover/")
     web.post("/cover/sender", {"name": "Zoë Ørsted"})
-    web.post("/cover/sender", COVER_SENDER)
+    web.post("/cover/sender", SENDER)
     web.post("/cover/sending", {"method": "fax", "subject": "other", "pages": "0"})
     web.post("/cover/sending", {"method": "fax", "subject": "claim", "pages": "3", "paper": "A4"})
     web.get("/cover/check")
@@ -96,74 +76,6 @@ def walk_cover(web):
 
 
 WALKS = {"claim": walk_claim, "guarantee": walk_guarantee, "cover": walk_cover}
-
-
-def shown_in(make_app, walk, language):
-    client = make_app().test_client()
-    client.set_cookie("lang", language)
-    web = Recorder(client)
-    walk(web)
-    return web.pages
-
-
-# --- what may read the same in every language ----------------------------------------------------
-
-def _values(*dicts):
-    for d in dicts:
-        for value in d.values():
-            if isinstance(value, str):
-                yield value
-                yield from value.splitlines()
-
-
-def _facts():
-    for value in vars(CIGNA).values():
-        if isinstance(value, str):
-            yield value
-        elif isinstance(value, dict):  # the mailboxes
-            yield from (v for v in value.values() if isinstance(v, str))
-        elif isinstance(value, tuple):
-            for item in value:
-                yield from ([item] if isinstance(item, str) else [v for v in vars(item).values()
-                                                                  if isinstance(v, str)])
-        elif hasattr(value, "__dict__"):
-            yield from (v for v in vars(value).values() if isinstance(v, str))
-
-
-ALLOWED = sorted({*_values(MEMBER, TREATMENT, WRITER, GOP_PATIENT, HOSPITAL, MEDICAL, COVER_SENDER,
-                           *EXPENSES),
-                  *_facts(), "English", "Français", "Español", "receipt.jpg", "A4", "Cigna", "MIP",
-                  "IBAN", "BIC", "SWIFT", "PDF", "JPG", "PNG", "ICD-10", ".eml", "Outlook",
-                  "Apple Mail", "Thunderbird", "GEBABEBB", "GEBA BE BB"} - {""}, key=len, reverse=True)
-# Words that are spelt the same in English and the language: not English left behind.
-SAME_WORDS = {"fr": {"Site", "Message", "Description", "page", "France"},
-              "es": set()}
-REFERENCE = re.compile(r"\b(CLM|GOP|COV)-[0-9A-Z]{4}-[0-9A-Z]{4}\b|\b[A-Z]{3}\b")
-
-
-def texts(html: str) -> set[str]:
-    """Every text a member reads or hears, outside parts marked as English on purpose."""
-    soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup(["script", "style", "textarea"]):
-        hidden.decompose()
-    for option in soup("option"):
-        if option.get("value"):  # country and currency names come from CLDR
-            option.decompose()
-    for english in soup.find_all(lambda tag: tag.name != "html" and tag.get("lang") == "en"):
-        english.decompose()
-    found = {s.strip() for s in soup.find_all(string=True) if not isinstance(s, Doctype) and s.strip()}
-    found |= {tag["aria-label"] for tag in soup.find_all(attrs={"aria-label": True})}
-    found |= {tag["value"] for tag in soup.find_all("input", attrs={"type": "submit"})}
-    return found
-
-
-def english_left(text: str, language: str) -> bool:
-    for allowed in ALLOWED:
-        text = text.replace(allowed, " ")
-    for word in SAME_WORDS[language]:
-        text = re.sub(rf"\b{word}\b", " ", text)
-    text = REFERENCE.sub(" ", text)
-    return re.search(r"[^\W\d_]{3,}", text) is not None
 
 
 @pytest.mark.parametrize("language", ["fr", "es"])
@@ -281,7 +193,7 @@ def test_a_french_member_sees_french_dates_and_amounts_but_cigna_gets_english(ma
     done = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     assert parse(done).html["lang"] == "fr"
     packet = client.get("/claim/done/packet.pdf")
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(packet.data)).pages)
+    text = pdf_text(packet.data)
     assert "Claim cover sheet for Cigna" in text and "Enclosed documents" in text
     assert "3 April 1970" in text and "EUR 650.00" in text and "Belgium" in text
     assert "Broken molar, crown needed" in text  # the member's own words, as typed

@@ -1,29 +1,24 @@
 """Every PDF the app makes is tagged (WeasyPrint's PDF/UA-1 variant), with a title and a
 language, and stays tagged where pypdf lays uploaded pages into it or puts a cover in front.
 
-Read back with pypdf; tests/pdf_checks.py checks that the structure tree and the pages' marked
-content agree. (veraPDF, the reference PDF/UA validator, is not installable here: no Debian
+Read back with pypdf; tests/support/pdf_checks.py checks that the structure tree and the
+pages' marked content agree. (veraPDF, the reference PDF/UA validator, is not installable here: no Debian
 package and no PyPI package ships it.)"""
 from __future__ import annotations
 
 import io
 import re
-import subprocess
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, IndirectObject
 from weasyprint import HTML
 
-from tests.conftest import Browserless, fill_claim, fill_guarantee, jpeg_bytes
-from tests.pdf_checks import structure_problems
-from tests.test_covers import SENDER, text_boxes
+from tests.support.files import jpeg_bytes, two_page_pdf
+from tests.support.pdf import elements, page_text, text_boxes
+from tests.support.pdf_checks import structure_problems
+from tests.support.samples import SENDER, fill_claim, fill_guarantee
+from tests.support.web import Browserless
 from workflows import documents as covers
-
-
-def two_page_pdf() -> bytes:
-    """An untagged PDF, as most scanners write them."""
-    return HTML(string="<p>SCANNED INVOICE ONE</p><p style='break-before: page'>SCANNED INVOICE TWO</p>").write_pdf()
 
 
 def tagged_pdf() -> bytes:
@@ -40,36 +35,6 @@ def filled_form_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def page_text(pdf: bytes, page: int) -> str:
-    """pdftotext draws what a viewer draws, form XObjects included."""
-    return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-", "-"], input=pdf,
-                          capture_output=True, check=True).stdout.decode()
-
-
-def elements(pdf: bytes) -> list[dict]:
-    """The structure tree in reading order: role, alt text, page number, own text."""
-    reader = PdfReader(io.BytesIO(pdf))
-    pages = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, start=1)}
-    out = []
-
-    def walk(ref, depth):
-        element = ref.get_object()
-        if "/S" not in element:
-            return
-        out.append({"role": str(element["/S"]), "alt": str(element.get("/Alt", "")), "depth": depth,
-                    "page": pages.get(element.get("/Pg").idnum) if "/Pg" in element else None,
-                    "id": str(element.get("/ID", "")),
-                    "headers": [str(h) for h in (element.get("/A") or {}).get("/Headers", [])]})
-        kids = element.get("/K")
-        for kid in (kids if isinstance(kids, ArrayObject) else [kids]):
-            if isinstance(kid, IndirectObject):
-                walk(kid, depth + 1)
-
-    for kid in reader.trailer["/Root"]["/StructTreeRoot"]["/K"]:
-        walk(kid, 0)
-    return out
 
 
 RECEIPT_PAGES = 1 + 2 + 1 + 1  # photo, invoice, facture, form

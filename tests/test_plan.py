@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import parse
+from tests.support.pages import parse
 from workflows.administrators.cigna import CIGNA
 
 ROOT = Path(__file__).resolve().parent.parent

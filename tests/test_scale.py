@@ -10,17 +10,18 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, create_engine, insert
 
-from tests.conftest import (EXPENSES, MEMBER, TREATMENT, HttpMember, csrf_of, fill_claim, free_port,
-                            jpeg_bytes, parse, wait_for)
+from tests.support.files import jpeg_bytes
+from tests.support.http import HttpMember
+from tests.support.pages import csrf_of, parse
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim
+from tests.support.ports import free_port
+from tests.support.servers import ROOT, wait_for
 from workflows.store import merge, token_key as _key, utcnow
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def text_of(reply) -> str:

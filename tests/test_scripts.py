@@ -2,7 +2,7 @@
 every PDF (claim packet, guarantee request, fax cover, postal letter) and in the emails with
 real glyphs.
 
-"Real glyphs" is read from the PDF itself (tests/pdf_checks.py): every code the pages' text
+"Real glyphs" is read from the PDF itself (tests/support/pdf_checks.py): every code the pages' text
 operators show is looked up in the embedded font program (parsed with fontTools) and must be a
 glyph that exists and draws something, not .notdef and not a code past the font's last glyph
 (which is what WeasyPrint writes for a character no font has). The ToUnicode map says which
@@ -22,9 +22,12 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from tests.conftest import (EXPENSES, HOSPITAL, MEDICAL, TREATMENT, Browserless, admission, date_parts,
-                            jpeg_bytes, parse)
-from tests.pdf_checks import glyphs
+from tests.support.files import jpeg_bytes
+from tests.support.pages import parse
+from tests.support.pdf import pdf_words
+from tests.support.pdf_checks import glyphs
+from tests.support.samples import EXPENSES, HOSPITAL, MEDICAL, TREATMENT, admission, date_parts
+from tests.support.web import Browserless
 from workflows import documents
 from workflows import documents as covers
 from workflows.documents import pdf as rendering
@@ -61,10 +64,6 @@ PEOPLE = [
 ]
 
 
-def pdf_text(data: bytes) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
-
-
 def readable(text: str, expected: str, rtl: bool) -> bool:
     """`expected` is in the extracted text; for right-to-left text, word by word (a text
     extractor may put the words of a right-to-left run, or the run and its neighbours'
@@ -78,7 +77,7 @@ def assert_printed(pdf: bytes, strings: list[str], rtl: bool) -> None:
     found = glyphs(pdf)
     assert not found.missing, f"drawn without a glyph: {sorted(found.missing)}"
     assert not found.unchecked_fonts
-    text = pdf_text(pdf)
+    text = pdf_words(pdf)
     for s in strings:
         letters = set(s) - {" "}
         assert letters <= found.drawn, f"{s!r}: no glyph drawn for {sorted(letters - found.drawn)}"
@@ -132,7 +131,7 @@ def test_a_claim_in_any_script_is_accepted_shown_printed_and_sent(person, mail_a
 
     packet = web.get("/claim/done/packet.pdf").data
     assert_printed(packet, [*person.strings(), person.doctor, receipt.removesuffix(".jpg")], person.rtl)
-    assert f"Signed by {person.name}" in pdf_text(packet) or person.rtl
+    assert f"Signed by {person.name}" in pdf_words(packet) or person.rtl
     assert PdfReader(io.BytesIO(packet)).metadata.title.endswith(person.patient)
 
     fax = web.get("/claim/done/fax.pdf").data  # the fax cover from the member, then the packet

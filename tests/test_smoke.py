@@ -1,4 +1,5 @@
-from tests.conftest import fill_claim, parse
+from tests.support.pages import parse
+from tests.support.samples import fill_claim
 
 
 def test_whole_claim_over_http(web):

@@ -1,14 +1,14 @@
 """Receipt intake as the member sees it on the receipts page."""
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from tests.conftest import fill_claim, jpeg_bytes, parse
-from tests.test_documents import two_page_pdf
+from tests.support.files import jpeg_bytes, png_bomb, two_page_pdf
+from tests.support.pages import listed, parse
+from tests.support.samples import fill_claim
+from tests.support.web import Browserless
 
 
 @pytest.fixture
@@ -25,19 +25,6 @@ def upload(web, *files, kind="invoice"):
 
 def errors(response):
     return [a.get_text() for a in parse(response).select(".error-summary a")]
-
-
-def listed(response):
-    return [" ".join(li.select_one(".item-text").get_text().split()) for li in parse(response).select(".item")]
-
-
-def png_bomb(width=20000, height=20000) -> bytes:
-    """A valid PNG header claiming 400 megapixels, with a tiny compressed body."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = zlib.compress(b"\x00" * (width // 8 + 1) * 10)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
 
 
 def test_several_files_are_accepted_and_listed(at_receipts):
@@ -110,7 +97,6 @@ def test_images_are_normalised_upright_without_metadata_and_fit_a4(web):
 
 
 def test_an_oversized_request_gets_a_413_page_not_a_reset(make_app):
-    from tests.conftest import Browserless
     app = make_app(MAX_UPLOAD_MB=1)
     web = Browserless(app.test_client())
     fill_claim(web, finish=False, receipts=())

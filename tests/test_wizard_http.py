@@ -3,18 +3,19 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from tests.conftest import MEMBER, TREATMENT, date_parts, fill_claim, parse
-
-
-def heading(response):
-    return parse(response).h1.get_text(" ", strip=True)
+from tests.support.pages import heading, parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import MEMBER, TREATMENT, date_parts, fill_claim
+from tests.support.web import Browserless
+from workflows import journeys
 
 
 def caption(response):
     return parse(response).find(class_="caption").get_text(strip=True)
 
 
-def test_landing_page_offers_the_three_journeys(client):
+def test_landing_page_offers_the_three_journeys(make_app):
+    client = make_app(JOURNEYS=journeys.INSTALLED).test_client()  # the test apps' default adds the toy
     page = parse(client.get("/"))
     cards = [c.h2.get_text(strip=True) for c in page.select(".card")]
     assert cards == ["Claim reimbursement", "Hospital guarantee of payment", "Fax or postal cover sheet"]
@@ -87,7 +88,6 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     assert "Fell off a bike" not in response.get_data(as_text=True)
     response = web.post("/claim/check", {"confirm": "y", "signature": "Zoë Ørsted"})
     pdf = web.get("/claim/done/packet.pdf").data
-    from tests.test_documents import pdf_text
     assert "Fell off a bike" not in pdf_text(pdf)
 
 
@@ -144,7 +144,6 @@ def test_cookie_holds_only_an_opaque_id_and_the_database_only_ciphertext(web, ap
 def test_a_member_can_leave_and_come_back_until_the_draft_expires(make_app):
     now = [dt.datetime(2026, 11, 27, 9, 0)]
     app = make_app(CLOCK=lambda: now[0])
-    from tests.conftest import Browserless
     web = Browserless(app.test_client())
     web.post("/claim/member", MEMBER)
     cookie = web.client.get_cookie("draft").value

@@ -7,8 +7,9 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.a11y.support import WCAG_TAGS, switch_language_keeping
-from tests.conftest import EXPENSES, MEMBER, TREATMENT, Browserless
+from tests.support.browser import WCAG_TAGS, hand_over, switch_language_keeping
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT
+from tests.support.web import Browserless
 
 LINE = EXPENSES[1]  # 80 CHF in Basel
 
@@ -19,8 +20,7 @@ def at_new_expense(page, live_server):
     web.post("/claim/member", MEMBER)
     web.post("/claim/patient", {"who": "member"})
     web.post("/claim/treatment", TREATMENT)
-    page.context.add_cookies([{"name": "draft", "value": web.client.get_cookie("draft").value,
-                               "url": live_server.url}])
+    hand_over(page, web.client, live_server.url)
     page.goto(live_server.url + "/claim/expenses/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
 

@@ -10,8 +10,10 @@ import datetime as dt
 
 import pytest
 
-from tests.a11y.support import PHONE, Audit, jpeg
-from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, date_parts
+from tests.support.audit import Audit
+from tests.support.browser import PHONE
+from tests.support.files import jpeg
+from tests.support.samples import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, date_parts
 from workflows.engine import clock
 
 SAVE = "Save and continue"

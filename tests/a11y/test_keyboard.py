@@ -6,58 +6,24 @@ the way shows a visible focus style."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
-from tests.a11y.support import Keys, jpeg
-from tests.conftest import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER, wait_for
-from workflows.engine import clock
+from tests.support.files import jpeg
+from tests.support.keys import FocusKeys
+from tests.support.pdf import pdf_text
+from tests.support.samples import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER
+from tests.support.servers import wait_for
 from workflows.administrators.cigna import CIGNA
+from workflows.engine import clock
 
 SAVE = "Save and continue"
-
-FOCUS_JS = """() => {
-  const e = document.activeElement, s = getComputedStyle(e);
-  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0
-                  && s.outlineColor !== 'rgba(0, 0, 0, 0)' && s.outlineColor !== 'transparent';
-  return {key: e.outerHTML.slice(0, 90), body: e === document.body,
-          visible: outline || s.boxShadow !== 'none'};
-}"""
-
-
-class Journey(Keys):
-    """Keys, plus a check of the focus style at every stop Tab makes."""
-
-    def __init__(self, page):
-        super().__init__(page)
-        self.unseen: list[str] = []  # focus stops without a visible focus style
-        self.stops = 0
-
-    def active(self):
-        found = self.page.evaluate(FOCUS_JS)
-        if not found["body"]:
-            self.stops += 1
-            if not found["visible"]:
-                self.unseen.append(f"{self.page.url}: {found['key']}")
-        return super().active()
-
-    def heading(self, text):
-        expect(self.page.get_by_role("heading", level=1)).to_have_text(text)
-
-    def download(self, text) -> bytes:
-        self.tab_to_text("a", text)
-        with self.page.expect_download() as info:
-            self.page.keyboard.press("Enter")
-        return Path(info.value.path()).read_bytes()
 
 
 @pytest.fixture
 def keys(page):
-    return Journey(page)
+    return FocusKeys(page)
 
 
 def parts(name, value):
@@ -67,7 +33,7 @@ def parts(name, value):
 
 def assert_pdf(data: bytes, *texts):
     assert data.startswith(b"%PDF-")
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    text = pdf_text(data)
     for expected in texts:
         assert expected in text, expected
 

@@ -4,19 +4,20 @@ box, copy to clipboard)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
-from tests.a11y.support import jpeg, switch_language_keeping
-from tests.conftest import EXPENSES, GOP_PATIENT, MEMBER, wait_for
-from tests.journeys.test_claim_browser import answer_patient_and_treatment, fill_date, save, start_claim
-from tests.journeys.test_guarantee_browser import fill_admission, fill_hospital, fill_medical, start_request
-from workflows.engine import clock
+from tests.support.browser import switch_language_keeping
+from tests.support.clicking import (answer_patient_and_treatment, fill_admission, fill_date, fill_hospital,
+                                    fill_medical, heading, save, start_claim, start_request)
+from tests.support.files import jpeg
+from tests.support.pdf import pdf_text
+from tests.support.samples import EXPENSES, GOP_PATIENT, MEMBER
+from tests.support.servers import wait_for
 from workflows.administrators.cigna import CIGNA
+from workflows.engine import clock
 
 
 @pytest.fixture
@@ -27,17 +28,13 @@ def page(browser):
     context.close()
 
 
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
 def pdf_from(page, name: str, role="link") -> str:
     """Follow a download link (or press a button) and return the PDF's text."""
     with page.expect_download() as info:
         page.get_by_role(role, name=name, exact=True).click()
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"%PDF-"), data[:20]
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    return pdf_text(data)
 
 
 def test_claim_without_javascript(page, live_server, smtp_server):

@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from tests.conftest import Browserless
+from tests.support.web import Browserless
 from workflows import journeys
 
 PACKAGES = (*journeys.INSTALLED, "tests.support.toy")

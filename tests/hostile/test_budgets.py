@@ -12,8 +12,10 @@ import requests
 from PIL import Image
 from sqlalchemy import text
 
-from tests.conftest import EXPENSES, jpeg_bytes
-from tests.hostile.conftest import TIMEOUT, csrf_of, listed, path_of, summary
+from tests.support.files import jpeg_bytes
+from tests.support.http import TIMEOUT
+from tests.support.pages import csrf_of, listed, path_of, summary
+from tests.support.samples import EXPENSES
 from tests.support.drive import fill
 from workflows import journeys
 

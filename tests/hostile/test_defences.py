@@ -9,11 +9,16 @@ import re
 
 from cryptography.fernet import Fernet
 
-from tests.conftest import Browserless, date_parts, fill_claim, parse
-from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, app_rows,
-                                          assert_security_headers, live, smtp)
-from tests.hostile.test_faults import Clock, outcome, send
-from tests.test_documents import pdf_text
+from tests.support.apps import app_rows
+from tests.support.clock import Clock
+from tests.support.files import jpeg_bytes
+from tests.support.http import LiveClient
+from tests.support.mail import CountingInbox, smtp
+from tests.support.pages import assert_security_headers, outcome, parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import date_parts, fill_claim, send
+from tests.support.servers import AppProcess, live
+from tests.support.web import Browserless
 
 
 # Send limits count in fixed windows (an hour by default). A test on the real clock that
@@ -239,7 +244,6 @@ def distinctive_journey(web):
     web.post("/claim/payment", {"payee": "member", "currency": "EUR", "method": "bank"})
     web.post("/claim/bank", {"holder": v["holder"], "country": "DE"})
     web.post("/claim/bank-iban", {"iban": v["iban"], "bic": v["bic"]})
-    from tests.conftest import jpeg_bytes
     web.post("/claim/receipts", {"action": "upload", "kind": "invoice",
                                  "file": (io.BytesIO(jpeg_bytes()), "osteo-invoice.jpg")},
              content_type="multipart/form-data")

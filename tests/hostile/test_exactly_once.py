@@ -12,18 +12,13 @@ import time
 
 from cryptography.fernet import Fernet
 
-from tests.conftest import Browserless, fill_claim, parse, wait_for
-from tests.hostile.fault_fixtures import AppProcess, CountingInbox, LiveClient, flask_cli, smtp
-
-SENDER = "MIP member forms <forms@example.org>"
-
-
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime(2026, 11, 27, 9, 0)
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import Clock
+from tests.support.http import LiveClient
+from tests.support.mail import SENDER, CountingInbox, smtp
+from tests.support.pages import parse
+from tests.support.samples import fill_claim
+from tests.support.servers import AppProcess, flask_cli, wait_for
+from tests.support.web import Browserless
 
 
 def outcome(response) -> str:

@@ -4,7 +4,6 @@ is told the truth on the page and nothing is lost or sent twice."""
 from __future__ import annotations
 
 import concurrent.futures
-import datetime as dt
 import email
 import email.policy
 import io
@@ -18,39 +17,21 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import MEMBER, TREATMENT, EXPENSES, Browserless, fill_claim, jpeg_bytes, parse, wait_for
-from tests.hostile.fault_fixtures import (AppProcess, CountingInbox, LiveClient, app_rows,
-                                          assert_security_headers, closed_port, flask_cli, self_signed_certificate, silent_server, smtp,
-                                          sqlite_rows)
-from tests.test_documents import pdf_text
+from tests.support.apps import app_rows, sqlite_rows
+from tests.support.clock import Clock
+from tests.support.files import jpeg_bytes
+from tests.support.http import LiveClient
+from tests.support.mail import SENDER, CountingInbox, closed_port, self_signed_certificate, silent_server, smtp
+from tests.support.pages import assert_security_headers, outcome, parse
+from tests.support.pdf import pdf_text
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim, send
+from tests.support.servers import AppProcess, flask_cli, wait_for
+from tests.support.web import Browserless
 from workflows.administrators.cigna import CIGNA
-
-SENDER = "MIP member forms <forms@example.org>"
-
-
-class Clock:
-    """The app's clock (config CLOCK), moved by the test."""
-
-    def __init__(self, start=dt.datetime(2026, 11, 27, 9, 0)):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += dt.timedelta(**kw)
-
-
-def outcome(response) -> str:
-    return " ".join(parse(response).select_one(".outcome").get_text().split())
 
 
 def reference_of(web) -> str:
     return parse(web.get("/claim/done")).select_one(".ref").get_text(strip=True)
-
-
-def send(web, copy=False):
-    return web.post("/claim/done/send", {"copy": "yes"} if copy else {}, token_from="/claim/done")
 
 
 def assert_eml_offered(web, response):

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from bs4 import BeautifulSoup
 
 from app import create_app
-from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEMBER, TREATMENT, WRITER, Inbox,
-                            admission, date_parts, fill_claim, free_port, jpeg_bytes)
-from tests.hostile.conftest import (Server, field_error, heading, listed, parse, path_of, pdf_text,
-                                    summary)
+from tests.support.files import jpeg_bytes
+from tests.support.mail import Inbox, smtp
+from tests.support.pages import field_error, heading, listed, parse, path_of, summary
+from tests.support.pdf import pdf_text
+from tests.support.samples import (EXPENSES, GOP_PATIENT, HOSPITAL, MEMBER, TREATMENT, WRITER, admission, date_parts,
+                                   fill_claim)
+from tests.support.servers import ROOT, live
 from workflows.administrators.cigna import CIGNA
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def to_expenses(member):
@@ -297,48 +295,43 @@ def typed(step, field):
 def marked_up(tmp_path_factory):
     """One claim with markup and CSS in every free-text field, sent over SMTP: the review
     page, the done page, the packet's text and the email as received."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
     folder = tmp_path_factory.mktemp("markup")
-    server = Server(create_app({
+    with smtp(Inbox()) as inbox, live(create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{folder / 'd.sqlite3'}",
-        "OUTBOX_DIR": str(folder / "outbox"), "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
-        "MAIL_DEFAULT_SENDER": "MIP member forms <forms@example.org>", "MAIL_TIMEOUT": 5}))
-    m = server.member()
-    steps = [
-        ("/claim/member", dict(MEMBER, full_name=typed("member", "full_name"), address=typed("member", "address"))),
-        ("/claim/patient", {"who": "family"}),
-        ("/claim/family-member", {"name": typed("family-member", "name"), "relationship": "child",
-                                  **date_parts("date_of_birth", 4000)}),
-        ("/claim/treatment", dict(TREATMENT, reason=typed("treatment", "reason"), accident="yes", other_insurance="yes")),
-        ("/claim/accident", {**date_parts("date", 50), "description": typed("accident", "description")}),
-        ("/claim/other-insurance", {"insurer": typed("other-insurance", "insurer"),
-                                    "policy_number": typed("other-insurance", "policy_number")}),
-        ("/claim/expenses/new", dict(EXPENSES[0], provider=typed("expenses", "provider"),
-                                     description=typed("expenses", "description"))),
-        ("/claim/expenses", {}),
-        ("/claim/payment", {"payee": "member", "currency": "USD", "method": "bank"}),
-        ("/claim/bank", {"holder": typed("bank", "holder"), "country": "US"}),
-        ("/claim/bank-local", {"account_number": typed("bank-local", "account_number"),
-                               "bank_code": typed("bank-local", "bank_code"), "bic": "CHASUS33",
-                               "bank_name": typed("bank-local", "bank_name"),
-                               "bank_address": typed("bank-local", "bank_address")}),
-        ("/claim/receipts", {"action": "continue", "kind": "invoice", "file": (io.BytesIO(jpeg_bytes()), "r.jpg")}),
-    ]
-    for path, data in steps:
-        response = m.post(path, data)
-        assert not summary(response), (path, summary(response))
-    review = m.get("/claim/check")
-    assert path_of(review) == "/claim/check"
-    done = m.post("/claim/check", {"confirm": "y", "signature": typed("declaration", "signature")})
-    assert path_of(done) == "/claim/done", summary(done)
-    packet = m.get("/claim/done/packet.pdf").content
-    m.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
-    yield {"review": review, "done": done, "pdf": re.sub(r"\s+", "", pdf_text(packet)),
-           "mail": inbox.messages[0]["message"]}
-    server.stop()
-    controller.stop()
+        "OUTBOX_DIR": str(folder / "outbox"), "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": inbox.port,
+        "MAIL_DEFAULT_SENDER": "MIP member forms <forms@example.org>", "MAIL_TIMEOUT": 5})) as server:
+        m = server.member()
+        steps = [
+            ("/claim/member", dict(MEMBER, full_name=typed("member", "full_name"), address=typed("member", "address"))),
+            ("/claim/patient", {"who": "family"}),
+            ("/claim/family-member", {"name": typed("family-member", "name"), "relationship": "child",
+                                      **date_parts("date_of_birth", 4000)}),
+            ("/claim/treatment", dict(TREATMENT, reason=typed("treatment", "reason"), accident="yes", other_insurance="yes")),
+            ("/claim/accident", {**date_parts("date", 50), "description": typed("accident", "description")}),
+            ("/claim/other-insurance", {"insurer": typed("other-insurance", "insurer"),
+                                        "policy_number": typed("other-insurance", "policy_number")}),
+            ("/claim/expenses/new", dict(EXPENSES[0], provider=typed("expenses", "provider"),
+                                         description=typed("expenses", "description"))),
+            ("/claim/expenses", {}),
+            ("/claim/payment", {"payee": "member", "currency": "USD", "method": "bank"}),
+            ("/claim/bank", {"holder": typed("bank", "holder"), "country": "US"}),
+            ("/claim/bank-local", {"account_number": typed("bank-local", "account_number"),
+                                   "bank_code": typed("bank-local", "bank_code"), "bic": "CHASUS33",
+                                   "bank_name": typed("bank-local", "bank_name"),
+                                   "bank_address": typed("bank-local", "bank_address")}),
+            ("/claim/receipts", {"action": "continue", "kind": "invoice", "file": (io.BytesIO(jpeg_bytes()), "r.jpg")}),
+        ]
+        for path, data in steps:
+            response = m.post(path, data)
+            assert not summary(response), (path, summary(response))
+        review = m.get("/claim/check")
+        assert path_of(review) == "/claim/check"
+        done = m.post("/claim/check", {"confirm": "y", "signature": typed("declaration", "signature")})
+        assert path_of(done) == "/claim/done", summary(done)
+        packet = m.get("/claim/done/packet.pdf").content
+        m.post("/claim/done/send", {"copy": "yes"}, token_from="/claim/done")
+        yield {"review": review, "done": done, "pdf": re.sub(r"\s+", "", pdf_text(packet)),
+               "mail": inbox.messages[0]["message"]}
 
 
 ON_REVIEW = [k for k in TEXT_FIELDS if k[0] != "declaration"]

@@ -10,8 +10,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject,
                            TextStringObject)
 
-from tests.conftest import fill_guarantee
-from tests.hostile.conftest import path_of
+from tests.support.pages import path_of
+from tests.support.samples import fill_guarantee
 
 ACTIVE = (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile", b"/AA",
           b"/SubmitForm", b"/RichMedia", b"/FileAttachment")

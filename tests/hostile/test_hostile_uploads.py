@@ -7,7 +7,6 @@ import email
 import email.policy
 import io
 import re
-import struct
 import uuid
 import zlib
 
@@ -16,8 +15,9 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import text
 
-from tests.conftest import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_claim, jpeg_bytes
-from tests.hostile.conftest import csrf_of, heading, listed, parse, path_of, pdf_text, summary
+from tests.support.files import jpeg_bytes, png_bomb
+from tests.support.pages import heading, listed, parse, path_of, summary
+from tests.support.samples import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_claim
 from workflows.administrators.cigna import CIGNA
 
 BOUND = 30  # seconds: every upload must be answered well within this (a hang fails the test)
@@ -82,15 +82,6 @@ def encrypted(user_password: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def png_bomb(width=20000, height=20000) -> bytes:
-    """A valid PNG header claiming 400 megapixels, with a body of a few hundred bytes."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = zlib.compress(b"\x00" * (width // 8 + 1) * 10)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
 
 
 def photo(kind="JPEG", mode="RGB") -> bytes:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import MEMBER
-from tests.hostile.conftest import field_error, parse, path_of, pdf_text, summary
 from tests.support.drive import fill
+from tests.support.pages import field_error, parse, path_of, summary
+from tests.support.pdf import pdf_text
+from tests.support.samples import MEMBER
 from workflows import journeys
 
 HIDDEN = {

@@ -13,8 +13,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from wtforms import StringField
 
-from tests.conftest import fill_claim, fill_guarantee, jpeg_bytes
-from tests.hostile.conftest import field_error, parse, summary
+from tests.support.files import jpeg_bytes
+from tests.support.pages import field_error, parse, summary
+from tests.support.samples import fill_claim, fill_guarantee
 from workflows import journeys
 from workflows.engine import ListStep, UploadStep
 from workflows.engine.text import single_line

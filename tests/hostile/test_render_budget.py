@@ -13,8 +13,8 @@ import requests
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
-from tests.hostile.conftest import field_error, heading, parse, path_of, summary
 from tests.support.drive import fill
+from tests.support.pages import field_error, heading, parse, path_of, summary
 from workflows import journeys
 from workflows.journeys import contract
 

@@ -11,9 +11,11 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from tests.conftest import (EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, admission,
-                            jpeg_bytes, wait_for)
-from tests.hostile.conftest import parse, path_of, pdf_text, summary
+from tests.support.files import jpeg_bytes
+from tests.support.pages import parse, path_of, summary
+from tests.support.pdf import pdf_text
+from tests.support.samples import EXPENSES, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER, admission
+from tests.support.servers import wait_for
 from workflows.administrators.cigna import CIGNA
 
 

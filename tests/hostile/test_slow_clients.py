@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import free_port
-from tests.hostile.fault_fixtures import self_signed_certificate, wait_for_port
+from tests.support.mail import self_signed_certificate
+from tests.support.ports import free_port
+from tests.support.servers import wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "mip-forms.conf"

@@ -11,8 +11,8 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import text
 
-from tests.conftest import EXPENSES, MEMBER, TREATMENT, fill_claim
-from tests.hostile.conftest import csrf_of, field_error, heading, parse, path_of, summary
+from tests.support.pages import csrf_of, heading, parse, path_of, summary
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim
 from workflows.administrators.cigna import CIGNA
 
 EVIL = "mallory@evil.example"
@@ -104,7 +104,8 @@ def test_a_post_to_an_unknown_step_is_refused_not_an_error(member):
 # --- forged and expired draft cookies --------------------------------------------------------------
 
 @pytest.mark.parametrize("forged", [
-    secrets.token_urlsafe(32),  # the right shape, never issued
+    # the right shape, never issued (named: a random test id differs between xdist workers)
+    pytest.param(secrets.token_urlsafe(32), id="never-issued"),
     "A" * 43,
     "x" * 5000,
     "' OR 1=1 --",

@@ -10,7 +10,10 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.conftest import EXPENSES, MEMBER, TREATMENT, wait_for
+from tests.support.clicking import answer_patient_and_treatment, fill_date, save, start_claim
+from tests.support.pdf import pdf_pages
+from tests.support.samples import EXPENSES, MEMBER, TREATMENT
+from tests.support.servers import wait_for
 from workflows.administrators.cigna import CIGNA
 
 
@@ -27,52 +30,9 @@ def receipt_photo() -> bytes:
     return out.getvalue()
 
 
-def pdf_text(data: bytes) -> tuple[int, list[str]]:
-    reader = PdfReader(io.BytesIO(data))
-    return len(reader.pages), [p.extract_text() for p in reader.pages]
-
-
 def largest_image(data: bytes) -> Image.Image:
     last = PdfReader(io.BytesIO(data)).pages[-1]
     return max((i.image for i in last.images), key=lambda im: im.width * im.height)
-
-
-def save(page):
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def fill_date(page, legend, parts):
-    group = page.get_by_role("group", name=legend)
-    for label in ("Day", "Month", "Year"):
-        group.get_by_label(label, exact=True).fill(parts[label.lower()])
-
-
-def start_claim(page, live_server):
-    page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Claim reimbursement").click()
-    page.get_by_role("link", name="Start now").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
-    label = lambda text: page.get_by_label(text, exact=True)
-    label("Full name").fill(MEMBER["full_name"])
-    label("Personal reference number").fill(MEMBER["reference"])
-    fill_date(page, "Date of birth", {k: MEMBER[f"date_of_birth-{k}"] for k in ("day", "month", "year")})
-    label("Email address").fill(MEMBER["email"])
-    label("Country where you live").select_option(MEMBER["country"])
-    label("Phone number").fill(MEMBER["phone"])
-    label("Postal address").fill(MEMBER["address"])
-    save(page)
-
-
-def answer_patient_and_treatment(page):
-    """The member is the patient; dental treatment in France, no accident or other insurer."""
-    page.get_by_role("radio", name="I did (the member)").check()
-    save(page)
-    page.get_by_role("radio", name="Dental", exact=True).check()
-    page.get_by_label("Reason for treatment or diagnosis", exact=True).fill(TREATMENT["reason"])
-    page.get_by_label("Country where treated", exact=True).select_option(TREATMENT["country"])
-    for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
-        page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
-    save(page)
 
 
 def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live_server, smtp_server):
@@ -137,7 +97,8 @@ def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live
     download = download_info.value
     assert download.suggested_filename == f"claim-{reference}.pdf"
     downloaded = Path(download.path()).read_bytes()
-    pages, texts = pdf_text(downloaded)
+    texts = pdf_pages(downloaded)
+    pages = len(texts)
     text = "\n".join(texts)
     for expected in (MEMBER["full_name"], MEMBER["reference"], reference, "EUR 650.00", "CHF 80.00",
                      CIGNA.claims_email, new_reason):
@@ -162,7 +123,8 @@ def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live
     assert message["Reply-To"] == MEMBER["email"]
     [attachment] = [a for a in message.iter_attachments() if a.get_content_type() == "application/pdf"]
     assert attachment.get_filename() == f"claim-{reference}.pdf"
-    sent_pages, sent_texts = pdf_text(attachment.get_content())
+    sent_texts = pdf_pages(attachment.get_content())
+    sent_pages = len(sent_texts)
     assert sent_pages == pages
     assert sent_texts[0] == texts[0]
 

@@ -1,11 +1,13 @@
 """From a finished claim, in a real browser: the fax-ready PDF and the postal letter."""
 import io
 
-from pypdf import PdfReader
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
-from tests.conftest import Browserless, fill_claim
-from tests.test_documents import flat
+from tests.support.browser import hand_over
+from tests.support.pdf import flat
+from tests.support.samples import fill_claim
+from tests.support.web import Browserless
 from workflows.administrators.cigna import CIGNA
 
 
@@ -14,8 +16,7 @@ def finished_claim_in(page, live_server):
     is clicked through in test_claim_browser.py."""
     web = Browserless(live_server.app.test_client())
     fill_claim(web)
-    page.context.add_cookies([{"name": "draft", "value": web.client.get_cookie("draft").value,
-                               "url": live_server.url}])
+    hand_over(page, web.client, live_server.url)
     page.goto(live_server.url + "/claim/done")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your claim packet is ready")
 

@@ -4,17 +4,18 @@ checked. Then the planned-admission rules: short notice warned about, a past dat
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
-from tests.conftest import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, wait_for
-from workflows.engine import clock
-from workflows.engine import format_date
+from tests.support.clicking import (choose, fill_admission, fill_hospital, fill_medical, heading, label,
+                                    start_request, warning)
+from tests.support.pdf import pdf_pages
+from tests.support.samples import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER
+from tests.support.servers import wait_for
 from workflows.administrators.cigna import CIGNA
+from workflows.engine import clock, format_date
 
 DOC = "guarantee of payment request"
 CHECK_HEADING = "Check your answers before finishing"
@@ -23,101 +24,6 @@ CHECK_HEADING = "Check your answers before finishing"
 def doctor_letter() -> bytes:
     from weasyprint import HTML
     return HTML(string="<h1>DOCTOR LETTER</h1><p>Leo Ruiz needs surgery tonight.</p>").write_pdf()
-
-
-def pdf_text(data: bytes) -> tuple[int, list[str]]:
-    reader = PdfReader(io.BytesIO(data))
-    return len(reader.pages), [p.extract_text() for p in reader.pages]
-
-
-def parts(day: dt.date) -> dict:
-    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
-
-
-def save(page):
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def label(page, text):
-    return page.get_by_label(text, exact=True)
-
-
-def fill_date(page, legend, values):
-    group = page.get_by_role("group", name=legend)
-    for part in ("Day", "Month", "Year"):
-        group.get_by_label(part, exact=True).fill(values[part.lower()])
-
-
-def choose(page, question, answer):
-    page.get_by_role("group", name=question).get_by_role("radio", name=answer, exact=True).check()
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def warning(page):
-    return page.get_by_role("note")
-
-
-def start_request(page, live_server):
-    """From the landing page through the writer and patient steps."""
-    page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Hospital guarantee of payment").click()
-    page.get_by_role("link", name="Start now").click()
-
-    expect(heading(page)).to_have_text("About you")
-    choose(page, "Who is writing this request?", "A family member")
-    label(page, "Your full name").fill(WRITER["name"])
-    label(page, "Your email address").fill(WRITER["email"])
-    label(page, "Your phone number").fill(WRITER["phone"])
-    save(page)
-
-    expect(heading(page)).to_have_text("Member and patient")
-    expect(warning(page)).to_have_count(0)
-    label(page, "Member's full name").fill(GOP_PATIENT["member_name"])
-    label(page, "Member's personal reference number").fill(GOP_PATIENT["reference"])
-    label(page, "Patient's full name").fill(GOP_PATIENT["patient_name"])
-    fill_date(page, "Patient's date of birth",
-              {k: GOP_PATIENT[f"patient_dob-{k}"] for k in ("day", "month", "year")})
-    choose(page, "Patient's relationship to the member", "Child")
-    save(page)
-    expect(heading(page)).to_have_text("The admission")
-    expect(warning(page)).to_have_count(0)
-
-
-def fill_admission(page, kind, day: dt.date, time=""):
-    choose(page, "Is the admission planned or an emergency?", kind)
-    fill_date(page, "Admission date", parts(day))
-    label(page, "Admission time").fill(time)
-    choose(page, "Type of stay", "Inpatient (staying at least one night)")
-    label(page, "Expected length of stay, in nights").fill("3")
-    choose(page, "Room type", "Not known yet")
-    save(page)
-
-
-def fill_hospital(page):
-    expect(heading(page)).to_have_text("The hospital")
-    label(page, "Name of the hospital").fill(HOSPITAL["name"])
-    label(page, "Address of the hospital").fill(HOSPITAL["address"])
-    label(page, "Country of the hospital").select_option(HOSPITAL["country"])
-    label(page, "Admissions contact's name").fill(HOSPITAL["contact_name"])
-    label(page, "Admissions contact's phone").fill(HOSPITAL["contact_phone"])
-    label(page, "Admissions contact's email").fill(HOSPITAL["contact_email"])
-    label(page, "Treating doctor's name").fill(HOSPITAL["doctor_name"])
-    label(page, "Treating doctor's specialty").fill(HOSPITAL["doctor_specialty"])
-    save(page)
-
-
-def fill_medical(page):
-    expect(heading(page)).to_have_text("Medical details")
-    label(page, "Reason for admission or diagnosis").fill(MEDICAL["reason"])
-    label(page, "Planned procedure or treatment").fill(MEDICAL["procedure"])
-    label(page, "ICD-10 code, if known").fill("K35.8")
-    label(page, "Estimated cost, if known").fill("9500")
-    # The currency follows the hospital's country (Spain): the writer leaves it as it is.
-    expect(label(page, "Currency of the estimate")).to_have_value("EUR")
-    save(page)
 
 
 def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page, live_server, smtp_server):
@@ -172,7 +78,8 @@ def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page
         page.get_by_role("link", name=f"Download the {DOC} (PDF)").click()
     download = download_info.value
     assert download.suggested_filename == f"guarantee-request-{reference}.pdf"
-    downloaded_pages, downloaded_texts = pdf_text(Path(download.path()).read_bytes())
+    downloaded_texts = pdf_pages(Path(download.path()).read_bytes())
+    downloaded_pages = len(downloaded_texts)
 
     expect(page.locator("form.panel-form").first).to_contain_text(
         f"We email the {DOC} to {CIGNA.admissions_email} for you, asking for the reply to go to "
@@ -221,8 +128,9 @@ def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page
         ("doctor-letter.pdf", "application/pdf")]
     # The doctor's letter travels as its pages and what they show, rewritten without any
     # active content (issue 11.3): not byte for byte.
-    assert pdf_text(files[1][2]) == pdf_text(letter), "the doctor's letter travels with every page"
-    sent_pages, sent_texts = pdf_text(files[0][2])
+    assert pdf_pages(files[1][2]) == pdf_pages(letter), "the doctor's letter travels with every page"
+    sent_texts = pdf_pages(files[0][2])
+    sent_pages = len(sent_texts)
     for expected in ("Request for guarantee of payment", "URGENT", patient, reference,
                      GOP_PATIENT["reference"], "Page 1 of"):
         assert expected in sent_texts[0], expected

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import importlib
 import io
+from typing import Iterator
 
-from workflows.engine import ListStep, UploadStep, Wizard
+from workflows.engine import ListStep, Step, UploadStep, Wizard
 
 
 def sample_pages(wizard: Wizard, package: str) -> dict:
@@ -19,32 +20,65 @@ def upload_bytes(name: str) -> bytes:
     return one_page_pdf() if name.endswith(".pdf") else jpeg_bytes()
 
 
-def fill(web, wizard: Wizard, pages: dict, finish: bool = True):
-    """Answer every page of `wizard` with `pages` (step name -> answers), in the order the
-    engine asks for them; then sign and finish on the review page. Returns the last reply."""
-    base = f"/{wizard.slug}"
+def media_type(name: str) -> str:
+    return "application/pdf" if name.endswith(".pdf") else "image/jpeg"
+
+
+def opened(pages: dict, opener: dict) -> dict:
+    """The sample answers with an opener's earlier answers (examples.openers()) laid over
+    them, so that the page it opens is asked for."""
+    return {**pages, **{name: {**pages.get(name, {}), **answers} for name, answers in opener.items()}}
+
+
+def walk(wizard: Wizard, pages: dict) -> Iterator[tuple[Step, object]]:
+    """(step, what is typed there) for each page the engine asks for, in its order, as if each
+    had been answered with `pages` (step name -> answers) once the caller gets the next."""
     answered: dict = {}
     for _ in range(len(wizard.steps) + 1):
         pending = wizard.first_unfinished(answered)
         if pending is None:
-            break
+            return
         data = pages[pending.name]
+        yield pending, data
         if isinstance(pending, ListStep):
-            for item in data:
-                web.post(f"{base}/{pending.name}/new", item)
-            web.post(f"{base}/{pending.name}", {})
             answered[pending.name] = {"items": data, "done": True}
         elif isinstance(pending, UploadStep):
-            for name, kind in data:
-                web.post(f"{base}/{pending.name}", {"action": "upload", "kind": kind,
-                                                    "file": (io.BytesIO(upload_bytes(name)), name)},
-                         content_type="multipart/form-data")
-            web.post(f"{base}/{pending.name}", {"action": "continue"})
             answered[pending.name] = {"files": [{"name": n} for n, _ in data], "done": True}
         else:
-            web.post(f"{base}/{pending.name}", data)
             answered[pending.name] = data
-    response = web.get(f"{base}/check")
+
+
+def answer(web, wizard: Wizard, step: Step, data, empty_first: bool = False):
+    """Answer one page with `data` (a form's fields, a list's items, an upload step's
+    (file name, kind) pairs); with empty_first, post it empty before (its error state)."""
+    base = f"/{wizard.slug}/{step.name}"
+    if isinstance(step, ListStep):
+        if empty_first:
+            web.post(f"{base}/new", {})
+        for item in data:
+            web.post(f"{base}/new", item)
+        return web.post(base, {})
+    if isinstance(step, UploadStep):
+        if empty_first:
+            web.post(base, {"action": "upload"}, content_type="multipart/form-data")
+        for name, kind in data:
+            web.post(base, {"action": "upload", "kind": kind, "file": (io.BytesIO(upload_bytes(name)), name)},
+                     content_type="multipart/form-data")
+        return web.post(base, {"action": "continue"})
+    if empty_first:
+        web.post(base, {})
+    return web.post(base, data)
+
+
+def fill(web, wizard: Wizard, pages: dict, finish: bool = True, empty_first: bool = False):
+    """Answer every page of `wizard` with `pages` (step name -> answers), in the order the
+    engine asks for them; then sign and finish on the review page. Returns the last reply.
+    With empty_first, each page (and a review with a declaration) is first posted empty."""
+    for step, data in walk(wizard, pages):
+        answer(web, wizard, step, data, empty_first)
+    response = web.get(f"/{wizard.slug}/check")
     if finish:
-        response = web.post(f"{base}/check", pages.get("check", {}))
+        if empty_first and pages.get("check"):
+            web.post(f"/{wizard.slug}/check", {})
+        response = web.post(f"/{wizard.slug}/check", pages.get("check", {}))
     return response

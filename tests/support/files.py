@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import Image
 
@@ -18,6 +20,26 @@ def jpeg_bytes(size=(1200, 1600), color="white", exif_orientation=None) -> bytes
     return out.getvalue()
 
 
+def jpeg(size=(900, 1200)) -> bytes:
+    """A smaller white photo, as the browser tests upload it."""
+    return jpeg_bytes(size=size)
+
+
 def one_page_pdf(text: str = "Invoice") -> bytes:
     from weasyprint import HTML
     return HTML(string=f"<p>{text}</p>").write_pdf()
+
+
+def two_page_pdf() -> bytes:
+    """An untagged PDF of two pages, as most scanners write them."""
+    from weasyprint import HTML
+    return HTML(string="<p>SCANNED INVOICE ONE</p><p style='break-before: page'>SCANNED INVOICE TWO</p>").write_pdf()
+
+
+def png_bomb(width=20000, height=20000) -> bytes:
+    """A valid PNG header claiming 400 megapixels, with a body of a few hundred bytes."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = zlib.compress(b"\x00" * (width // 8 + 1) * 10)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
