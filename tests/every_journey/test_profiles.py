@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.policy
-import io
 import re
 from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
-from pypdf import PdfReader
 
-from tests.conftest import Browserless
+from tests.support.pdf import pdf_text
+from tests.support.web import Browserless, Recorder
 from tests.support.drive import fill, sample_pages
 from tests.support.meridian import MERIDIAN
 from workflows import journeys
@@ -36,29 +35,6 @@ def leaks(text: str) -> list[str]:
     return [fact for fact in cigna_facts() if fact.lower() in text.lower()]
 
 
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-class Recorder(Browserless):
-    """The member's browser, keeping every page it was shown."""
-
-    def __init__(self, client):
-        super().__init__(client)
-        self.pages: list[str] = []
-
-    def keep(self, response):
-        if response.mimetype == "text/html":
-            self.pages.append(response.get_data(as_text=True))
-        return response
-
-    def get(self, url, **kw):
-        return self.keep(super().get(url, **kw))
-
-    def post(self, url, data=None, **kw):
-        return self.keep(super().post(url, data, **kw))
-
-
 @pytest.fixture
 def meridian_app(make_app, smtp_server):
     return make_app(ADMINISTRATOR="tests.support.meridian", JOURNEYS=PACKAGES,
@@ -75,7 +51,7 @@ def test_every_journey_runs_to_its_outputs_for_another_administrator(slug, merid
     web.get(f"/{slug}/")
     done = fill(web, wizard, sample_pages(wizard, package))
     assert BeautifulSoup(done.get_data(as_text=True), "html.parser").h1.get_text(strip=True).startswith("Your ")
-    outputs = {"pages": "\n".join(web.pages)}
+    outputs = {"pages": "\n".join(html for _path, html in web.pages)}
 
     packet = web.get(f"/{slug}/done/packet.pdf")
     assert packet.status_code == 200 and packet.mimetype == "application/pdf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.mail import self_signed_certificate
 from tests.support.servers import Server
 
 
@@ -30,3 +31,9 @@ def site(serve, mail_app):
 @pytest.fixture
 def member(site):
     return site.member()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1: (cert, key) paths."""
+    return self_signed_certificate(tmp_path)

@@ -18,9 +18,10 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from tests.conftest import MEMBER, fill_claim
-from tests.hostile.conftest import Member, parse, path_of
-from tests.hostile.fault_fixtures import ROOT, AppProcess, wait_for_port
+from tests.support.samples import MEMBER, fill_claim
+from tests.support.http import RequestsMember as Member
+from tests.support.pages import parse, path_of
+from tests.support.servers import ROOT, AppProcess, wait_for_port
 from workflows.administrators.cigna import CIGNA
 
 

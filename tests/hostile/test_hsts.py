@@ -13,10 +13,14 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from tests.conftest import fill_claim, free_port, jpeg_bytes, wait_for
-from tests.hostile.conftest import Member, path_of
-from tests.hostile.fault_fixtures import ROOT
-from tests.hostile.test_tls_forms import ProxiedMember, TlsMember, certificate, tls_server  # noqa: F401
+from tests.support.files import jpeg_bytes
+from tests.support.ports import free_port
+from tests.support.samples import fill_claim
+from tests.support.servers import wait_for
+from tests.support.http import RequestsMember as Member
+from tests.support.pages import path_of
+from tests.support.servers import ROOT
+from tests.support.tls import ProxiedMember, TlsMember, tls_server
 
 ONE_YEAR = 365 * 24 * 3600
 

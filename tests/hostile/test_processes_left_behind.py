@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import fill_claim, free_port
-from tests.hostile.conftest import Member, pdf_text
-from tests.hostile.fault_fixtures import ROOT, AppProcess, wait_for_port
+from tests.support.ports import free_port
+from tests.support.samples import fill_claim
+from tests.support.http import RequestsMember as Member
+from tests.support.pdf import pdf_text
+from tests.support.servers import ROOT, AppProcess, wait_for_port
 
 MARK = "MIP_TEST_PROCESS_MARK"
 GONE_WITHIN = 10.0  # seconds

@@ -21,9 +21,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from tests.conftest import (GOP_PATIENT, MEMBER, WRITER, fill_claim, free_port, jpeg_bytes, wait_for)
-from tests.hostile.conftest import Member, csrf_of, heading, parse, path_of, pdf_text
-from tests.hostile.fault_fixtures import ROOT
+from tests.support.files import jpeg_bytes
+from tests.support.ports import free_port
+from tests.support.samples import GOP_PATIENT, MEMBER, WRITER, fill_claim
+from tests.support.servers import wait_for
+from tests.support.http import RequestsMember as Member
+from tests.support.pages import csrf_of, heading, parse, path_of
+from tests.support.pdf import pdf_text
+from tests.support.servers import ROOT
 from workflows.administrators.cigna import CIGNA
 
 DOCUMENTS = ("/claim/done/packet.pdf", "/claim/done/fax.pdf?paper=A4", "/claim/done/post.pdf",
