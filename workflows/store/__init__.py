@@ -11,7 +11,8 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from .database import Database, load_keys, token_key, utcnow
-from .drafts import Drafts, merge
+from .drafts import Drafts
+from .merge import merge
 from .limits import SendLimits
 from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
