@@ -121,6 +121,9 @@ def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_serv
     page.go_back()  # from #main to the list itself: still the same page
     page.go_back()  # the address bar followed each page; back loads the one it shows
     assert page.url.endswith("/claim/expenses/1")
+    # app.js reloads on popstate; until the new document is there, the old one (same heading,
+    # same list) would pass every check below, and no load would have been seen yet.
+    page.wait_for_function("() => window.sameDocument === undefined")
     page.wait_for_load_state()
     # Expense 2 became expense 1, so the server sends the member to the list: every change
     # was saved there as it was made.
