@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -19,8 +17,7 @@ from tests.support.files import jpeg_bytes
 from tests.support.http import HttpMember
 from tests.support.pages import csrf_of, parse
 from tests.support.samples import EXPENSES, MEMBER, TREATMENT, fill_claim
-from tests.support.ports import free_port
-from tests.support.servers import ROOT, wait_for
+from tests.support.servers import gunicorn_processes
 from workflows.store import merge, token_key as _key, utcnow
 
 
@@ -35,27 +32,8 @@ def app_processes(database_url, tmp_path):
     env = {**os.environ, "SECRET_KEY": "two-processes", "DATABASE_URL": database_url,
            "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "",
            "OUTBOX_DIR": str(tmp_path / "outbox"), "OUTBOX_POLL_SECONDS": "0"}
-    processes, urls = [], []
-    try:
-        for name in "AB":  # one after the other: the first creates the tables
-            port, log = free_port(), open(tmp_path / f"gunicorn-{name}.log", "wb")
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                 "--chdir", str(ROOT), "app:app"], env=env, stdout=log, stderr=log))
-            urls.append(f"http://127.0.0.1:{port}")
-            assert wait_for(lambda: up(urls[-1]), timeout=60), (tmp_path / f"gunicorn-{name}.log").read_text()
+    with gunicorn_processes(env, tmp_path) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
-
-
-def up(url) -> bool:
-    try:
-        return HttpMember(url).get("/").status_code == 200
-    except OSError:
-        return False
 
 
 def test_a_member_whose_requests_alternate_between_two_processes_sees_one_draft(app_processes):

@@ -12,8 +12,6 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import subprocess
-import sys
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -22,13 +20,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from tests.support.files import jpeg_bytes
-from tests.support.ports import free_port
 from tests.support.samples import GOP_PATIENT, MEMBER, WRITER, fill_claim
-from tests.support.servers import wait_for
+from tests.support.servers import gunicorn_processes
 from tests.support.http import RequestsMember as Member
 from tests.support.pages import csrf_of, heading, parse, path_of
 from tests.support.pdf import pdf_text
-from tests.support.servers import ROOT
 from workflows.administrators.cigna import CIGNA
 
 DOCUMENTS = ("/claim/done/packet.pdf", "/claim/done/fax.pdf?paper=A4", "/claim/done/post.pdf",
@@ -328,27 +324,8 @@ def two_processes(database_url, tmp_path):
            "SECRET_KEY": "rotation", "DATABASE_URL": database_url, "MAIL_SERVER": "",
            "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "OUTBOX_DIR": str(tmp_path / "outbox"),
            "OUTBOX_POLL_SECONDS": "0"}
-    processes, urls = [], []
-
-    def up(url):
-        try:
-            return Member(url).get("/").status_code == 200
-        except OSError:
-            return False
-    try:
-        for name in "AB":  # one after the other: the first creates the tables
-            port, log = free_port(), open(tmp_path / f"gunicorn-{name}.log", "wb")
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                 "--chdir", str(ROOT), "app:app"], env=env, stdout=log, stderr=log))
-            log.close()
-            urls.append(f"http://127.0.0.1:{port}")
-            assert wait_for(lambda: up(urls[-1]), timeout=60), (tmp_path / f"gunicorn-{name}.log").read_text()
+    with gunicorn_processes(env, tmp_path, threads=4) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(15)
 
 
 def test_the_old_token_is_dead_at_once_on_every_app_process(two_processes):

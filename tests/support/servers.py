@@ -5,6 +5,7 @@ never fixed (tests/support/ports.py), so test runs side by side do not collide."
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -138,3 +139,36 @@ def flask_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
     """Run `flask --app app <args>` as its own process (what cron would run)."""
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
                           env=_environment(env), capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def gunicorn_processes(env: dict, logs: Path, names: str = "AB", threads: int = 1):
+    """gunicorn serving app:app once per name, on one database (`env`), as behind a load
+    balancer; yields their base URLs. Started one after the other: the first makes the tables."""
+    processes, urls = [], []
+    try:
+        for name in names:
+            port, log = free_port(), open(logs / f"gunicorn-{name}.log", "wb")
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", str(threads),
+                 "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],
+                env=env, stdout=log, stderr=log))
+            log.close()
+            urls.append(f"http://127.0.0.1:{port}")
+            assert wait_for(lambda: _answers(urls[-1]), timeout=60), (logs / f"gunicorn-{name}.log").read_text()
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(15)
+
+
+def _answers(url: str) -> bool:
+    connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=5)
+    try:
+        connection.request("GET", "/")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
