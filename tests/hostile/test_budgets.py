@@ -67,7 +67,10 @@ def test_parallel_expenses_cannot_pass_the_cap_of_50(site):
     pages = journeys.examples("workflows.journeys.claim").pages()
     fill(member, journeys.load()["claim"], {**pages, "expenses": []}, finish=False)
     replies = parallel_posts(member, "/claim/expenses/new", lambda i: (EXPENSES[0], None), 60)
-    assert all(r.status_code in (200, 303) for r in replies)
+    # 60 writers at once on SQLite may outwait its lock (5 s) on a busy machine: those get the
+    # "not saved, try again" page, which is the truth; none gets past the cap.
+    assert all(r.status_code in (200, 303) or (r.status_code == 503 and "not saved" in r.text.lower())
+               for r in replies)
     assert 0 < len(listed(member.get("/claim/expenses"))) <= 50
 
 
