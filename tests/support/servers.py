@@ -87,6 +87,10 @@ def _environment(env: dict, also_drop: tuple[str, ...] = ()) -> dict:
     return {**kept, **{k: str(v) for k, v in env.items()}}
 
 
+_FLASK_WITH_CTRL_C = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                      "sys.argv[0] = 'flask'; runpy.run_module('flask', run_name='__main__')")
+
+
 class AppProcess:
     """`flask --app app run` in a subprocess, configured only through the environment, as
     in production. Output goes to a log file the tests can read."""
@@ -106,7 +110,9 @@ class AppProcess:
         env["PYTHONUNBUFFERED"] = "1"
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1",
+            # `python -m flask`, with Ctrl-C's default restored: a process started in the
+            # background (as ./dev starts a test run) inherits SIGINT ignored.
+            [sys.executable, "-c", _FLASK_WITH_CTRL_C, "--app", "app", "run", "--host", "127.0.0.1",
              "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .database import Database, token_key
-from .merge import merge
+from .merge import DraftBusy, merge
 from .models import Draft
 from .rotation import Rotation
 
@@ -100,7 +100,7 @@ class Drafts(Rotation):
             theirs = self.db.open(row.data, raw=True)
             data = merge(json.loads(base), data, json.loads(theirs))
             base, seen = theirs, row.version
-        raise RuntimeError("draft kept changing under this request")
+        raise DraftBusy("draft kept changing under this request")
 
     def touch(self, token: str) -> bool:
         """Move the expiry on; False if the draft is not there any more (deleted, rotated)."""

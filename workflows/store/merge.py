@@ -1,6 +1,13 @@
 """Two requests of one member saving one draft at once: a three-way merge of their answers."""
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
+
+class DraftBusy(SQLAlchemyError):
+    """Too many requests of one member saved the draft at once and this one kept losing: it
+    was not saved. The member is told so, as for a locked database, and can send it again."""
+
 
 _MISSING = object()
 

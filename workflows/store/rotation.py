@@ -13,7 +13,7 @@ from sqlalchemy import DateTime, LargeBinary, delete, insert, literal, select, u
 from sqlalchemy.exc import IntegrityError
 
 from .database import token_key
-from .merge import merge
+from .merge import DraftBusy, merge
 from .models import Draft, DraftRotation, Submission, Upload
 
 
@@ -85,7 +85,7 @@ class Rotation:
             theirs = self.db.open(row.data, raw=True)  # saved meanwhile: merge, try again
             data = merge(json.loads(base), data, json.loads(theirs))
             base, seen = theirs, row.version
-        raise RuntimeError("draft kept changing under this request")
+        raise DraftBusy("draft kept changing under this request")
 
     def proven_successor(self, token: str, proof: str) -> str | None:
         """The new token of a draft that a finishing form with this `proof` moved away from
