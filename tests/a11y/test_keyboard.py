@@ -6,6 +6,7 @@ the way shows a visible focus style."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -54,7 +55,7 @@ def test_claim_by_keyboard_only_reaches_the_done_page_and_sends(keys, live_serve
 
     keys.heading("Who received the treatment?")
     keys.go(SAVE)  # nothing chosen: the error summary gets the focus, its link leads to the field
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile(r"^Error: "))  # waits for the new page
     assert keys.active()["tag"] == "div" and page.evaluate("document.activeElement.className") == "error-summary"
     keys.tab_to_text("a", "Select who received the treatment")
     page.keyboard.press("Enter")

@@ -4,6 +4,7 @@ box, copy to clipboard)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def test_claim_without_javascript(page, live_server, smtp_server):
     # An error without JavaScript: the summary is there, the focus stays where the browser puts it.
     page.get_by_label("Your full name, as your signature", exact=True).fill(MEMBER["full_name"])
     page.get_by_role("button", name="Finish and get my claim packet").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile(r"^Error: "))  # waits for the new page
     expect(page.get_by_role("link", name="Confirm that the information is true and complete")).to_be_visible()
     assert page.evaluate("document.activeElement === document.body")
     expect(page.get_by_label("Your full name, as your signature", exact=True)).to_have_value(MEMBER["full_name"])
