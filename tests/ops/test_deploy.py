@@ -200,3 +200,21 @@ def test_an_upload_over_the_limit_gets_the_apps_page_and_far_over_it_nginxs_413(
     connection.close()
     # nginx's own page (the app's says "The file is too large").
     assert response.status == 413 and "<title>413 Request Entity Too Large</title>" in body
+
+
+def test_after_a_413_gunicorn_keeps_the_connection_to_nginx(site):
+    """nginx passes a body it has read whole to gunicorn over a kept-alive connection. The app
+    refuses one over MAX_UPLOAD_MB from its Content-Length, but reads it before answering, so
+    the connection serves the next request; left unread, gunicorn would drain 64 KB of it and
+    then reset the connection, and nginx, still sending, would answer 502 instead of the page."""
+    connection = http.client.HTTPConnection("127.0.0.1", site.app_port, timeout=60)
+    body = b"0" * (25 * 1024 * 1024 + 512 * 1024)
+    connection.request("POST", "/claim/receipts", body=body, headers={
+        "Content-Type": "multipart/form-data; boundary=x", "X-Forwarded-Proto": "https",
+        "Sec-Fetch-Site": "same-origin"})
+    refused = connection.getresponse()
+    assert refused.status == 413 and "The file is too large" in refused.read().decode()
+    connection.request("GET", "/contact")  # the same connection
+    again = connection.getresponse()
+    assert again.status == 200 and again.read()
+    connection.close()
