@@ -84,6 +84,8 @@ def http_error(exc):
     title = titles.get(exc.code, _("Sorry, there is a problem"))
     headers = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if exc.code == 413:
+        _discard_unread_body(limit)
     if exc.code == 413 and not (request.mimetype == "multipart/form-data"
                                 and (request.content_length or limit + 1) > limit):
         # Not a file over the limit but a form flooded with fields or text.
@@ -92,6 +94,25 @@ def http_error(exc):
                           "from it. Your earlier answers are kept: go back and try again.")
     return render_template("pages/error.html", title=title,
                            message=messages.get(exc.code, "")), exc.code, headers
+
+
+def _discard_unread_body(limit: int) -> None:
+    """A body over the limit is refused from its Content-Length, before a byte is read. Read
+    it (up to twice the limit) before answering: gunicorn closes a connection whose body it
+    cannot drain, resetting it, and nginx (deploy/nginx), still passing the body on, then
+    shows its own 502 page instead of this one."""
+    length = request.content_length
+    stream = request.environ.get("wsgi.input")
+    if stream is None or length is None or not limit < length <= 2 * limit:
+        return
+    while length > 0:
+        try:
+            chunk = stream.read(min(length, 1 << 16))
+        except (OSError, ValueError):
+            return
+        if not chunk:
+            return
+        length -= len(chunk)
 
 
 # --- the database locked or down ---------------------------------------------------------------
