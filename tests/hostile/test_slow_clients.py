@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
-import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -14,53 +12,17 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.support.mail import self_signed_certificate
+from tests.support.nginx import nginx_in_front, stop_group, tls
 from tests.support.ports import free_port
 from tests.support.servers import wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "nginx" / "mip-forms.conf"
-NGINX = "/usr/sbin/nginx"
-
-
-def nginx_config(tmp: Path, app_port: int, https_port: int, http_port: int) -> Path:
-    """deploy/nginx/mip-forms.conf as it is, with this machine's ports, a test certificate and
-    a main configuration that keeps every file nginx writes in `tmp`."""
-    cert, key = self_signed_certificate(tmp)
-    site = SITE.read_text()
-    for real, test in (("127.0.0.1:8000", f"127.0.0.1:{app_port}"),
-                       ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
-                       ("listen [::]:443 ssl;", ""), ("listen [::]:80;", ""),
-                       ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-                       ("/etc/ssl/certs/forms.example.org.pem", str(cert)),
-                       ("/etc/ssl/private/forms.example.org.key", str(key)),
-                       ("/srv/mip-forms/static/", f"{ROOT}/static/")):
-        assert real in site, real
-        site = site.replace(real, test)
-    (tmp / "site.conf").write_text(site)
-    main = tmp / "nginx.conf"
-    main.write_text(f"""
-{'user root;' if os.geteuid() == 0 else ''}
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 2048; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-    include {tmp}/site.conf;
-}}
-""")
-    return main
 
 
 @pytest.fixture
 def production(tmp_path):
     """gunicorn as the README runs it, behind nginx with the deploy site: the HTTPS port."""
-    if not os.path.exists(NGINX):
-        pytest.fail("nginx is not installed: ./dev test installs nginx-light")
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
+    app_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "OUTBOX_", "DRAFT_"))}
     # SQLite in both runs: this test is about connections, and PostgreSQL schemas are made
     # per test for apps in this process.
@@ -71,30 +33,12 @@ def production(tmp_path):
         [str(Path(sys.executable).with_name("gunicorn")), "--preload", "-w", "2", "--threads", "32",
          "-b", f"127.0.0.1:{app_port}", "app:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    config = nginx_config(tmp_path, app_port, https_port, http_port)
-    checked = subprocess.run([NGINX, "-t", "-c", str(config)], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    nginx = subprocess.Popen([NGINX, "-c", str(config), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_port(app_port, process=gunicorn)
-        wait_for_port(https_port, process=nginx)
-        yield https_port
+        with nginx_in_front(tmp_path, [app_port]) as https_port:
+            yield https_port
     finally:
-        for process in (nginx, gunicorn):
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
-
-
-def tls() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+        stop_group(gunicorn)
 
 
 def page(port: int, path: str = "/contact") -> http.client.HTTPResponse:
