@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import administrators, journeys, web
+from workflows import administrators, journeys, telemetry, web
 from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
@@ -60,6 +60,10 @@ ENV_SETTINGS = {
     "UPLOAD_LIMIT_MB_PER_ADDRESS": int,
     "UPLOAD_LIMIT_WINDOW_SECONDS": float,
     "UPLOAD_LIMIT_MB_PER_DRAFT": int,
+    # Operators (docs/how-it-works.md, "Health, metrics and logs").
+    "METRICS_TOKEN": str,
+    "READY_OUTBOX_MAX_AGE_SECONDS": float,
+    "READY_RENDERER_TIMEOUT_SECONDS": float,
 }
 
 
@@ -91,6 +95,8 @@ def _secret_key(instance: Path) -> str:
 
 
 def create_app(config: dict | None = None) -> Flask:
+    # Before Flask's logger is first used: with a JSON handler in place it adds none of its own.
+    telemetry.install_logging()
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = LimitedRequest
     instance = Path(app.instance_path)
@@ -121,6 +127,9 @@ def create_app(config: dict | None = None) -> Flask:
         UPLOAD_LIMIT_MB_PER_ADDRESS=500,
         UPLOAD_LIMIT_WINDOW_SECONDS=3600.0,
         UPLOAD_LIMIT_MB_PER_DRAFT=200,
+        METRICS_TOKEN="",  # /metrics answers only with it (else 404); see gunicorn.conf.py too
+        READY_OUTBOX_MAX_AGE_SECONDS=3600.0,  # /readyz fails while older queued mail waits
+        READY_RENDERER_TIMEOUT_SECONDS=10.0,  # how long /readyz waits for the renderer's answer
         SESSION_COOKIE_NAME="draft",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side draft and dies with it
         # Its Referer check for HTTPS cannot pass under `Referrer-Policy: no-referrer`: the same
@@ -150,7 +159,8 @@ def create_app(config: dict | None = None) -> Flask:
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
         secret=app.config["SECRET_KEY"],  # derives a draft's new token when it is rotated
     )
-    app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response)
+    app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response,
+                                                  sessionless=web.SESSIONLESS_PATHS)
     app.extensions["store"] = store
 
     mail_state = None
@@ -160,7 +170,7 @@ def create_app(config: dict | None = None) -> Flask:
     folder = OutboxFolder(Path(app.config["OUTBOX_DIR"]), store.submissions.existing_references)
     postman = Postman(store.outbox, mail_state, app.config["MAIL_DEFAULT_SENDER"], folder,
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
-                      app.config["OUTBOX_LEASE_SECONDS"])
+                      app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
     if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
@@ -168,9 +178,11 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    # Outermost: the connection's own scheme first (gunicorn would believe a client's
+    # Outside ProxyFix: the connection's own scheme first (gunicorn would believe a client's
     # X-Forwarded-Proto from 127.0.0.1); only ProxyFix above may change it.
     app.wsgi_app = ConnectionScheme(app.wsgi_app)
+    # Around everything: the request id, the request's log line and its counts.
+    app.wsgi_app = telemetry.RequestTelemetry(app.wsgi_app, trust_incoming=app.config["TRUSTED_PROXIES"] > 0)
 
     # Pages and documents find templates in the same folders: the app's and the journeys'.
     app.jinja_loader = templating.loader()
@@ -184,7 +196,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(administrator=app.extensions["administrator"],
                                  journeys=app.extensions["journeys"])
     _register_commands(app)
-    # Request logs carry method, path and status only; paths never hold answers.
+    # The app logs each request itself, as JSON with its route template (workflows/telemetry);
+    # werkzeug's own line would repeat it with the raw path and query string.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
 

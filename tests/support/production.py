@@ -70,13 +70,16 @@ def unit_environment(name: str, folder: Path) -> dict[str, str]:
     return env
 
 
-def nginx_config(tmp: Path, app_port: int, https_port: int, http_port: int,
+def nginx_config(tmp: Path, app_ports: int | list[int], https_port: int, http_port: int,
                  certificate: tuple[Path, Path]) -> Path:
     """deploy/nginx/mip-forms.conf as it is, with this machine's ports, a test certificate
     (cert, key) and a main configuration that keeps every file nginx writes in `tmp`."""
     cert, key = certificate
     site = SITE.read_text()
-    for real, test in (("127.0.0.1:8000", f"127.0.0.1:{app_port}"),
+    # The upstream: every one of the app ports.
+    ports = [app_ports] if isinstance(app_ports, int) else app_ports
+    upstream = "; server ".join(f"127.0.0.1:{port}" for port in ports)
+    for real, test in (("127.0.0.1:8000", upstream),
                        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
                        ("listen [::]:443 ssl http2;", ""), ("listen [::]:80;", ""),
                        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
@@ -172,6 +175,20 @@ def production(tmp: Path, env: dict):
         wait_for_port(running.app_port, process=gunicorn)
         wait_for_port(running.https_port, process=nginx)
         yield running
+
+
+@contextlib.contextmanager
+def nginx_in_front(tmp: Path, app_ports: list[int]):
+    """nginx with the deploy site in front of app processes already running on `app_ports`,
+    for the block: its HTTPS port."""
+    https_port, http_port = free_port(), free_port()
+    config = nginx_config(tmp, app_ports, https_port, http_port, self_signed_certificate(tmp))
+    checked = nginx_test(config)
+    assert checked.returncode == 0, checked.stderr
+    with _process_group([NGINX, "-c", str(config), "-g", "daemon off;"], dict(os.environ),
+                        tmp / "nginx.log") as nginx:
+        wait_for_port(https_port, process=nginx)
+        yield https_port
 
 
 def client_max_body_size_mb() -> int:

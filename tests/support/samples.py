@@ -54,18 +54,21 @@ def admission(kind="emergency", days_ahead=-1, **extra):
     return data
 
 
-def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish=True):
+def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish=True,
+               answers=None):
     """Complete the claim journey through HTTP; return the last response. `web` is any driver
-    with Browserless's get/post (the test client, HttpMember, a requests session)."""
-    web.post("/claim/member", MEMBER)
-    web.post("/claim/patient", CLAIM["patient"])
-    web.post("/claim/treatment", TREATMENT)
+    with Browserless's get/post (the test client, HttpMember, a requests session). `answers`:
+    pages answered otherwise than the sample ({"member": {...}})."""
+    pages = {**CLAIM, **(answers or {})}
+    web.post("/claim/member", pages["member"])
+    web.post("/claim/patient", pages["patient"])
+    web.post("/claim/treatment", pages["treatment"])
     for line in expenses:
         web.post("/claim/expenses/new", line)
     web.post("/claim/expenses", {})
-    web.post("/claim/payment", CLAIM["payment"])
-    web.post("/claim/bank", CLAIM["bank"])
-    web.post("/claim/bank-iban", CLAIM["bank-iban"])
+    web.post("/claim/payment", pages["payment"])
+    web.post("/claim/bank", pages["bank"])
+    web.post("/claim/bank-iban", pages["bank-iban"])
     for name, content in receipts:
         web.post("/claim/receipts", {"action": "upload", "kind": "invoice",
                                      "file": (io.BytesIO(content or jpeg_bytes()), name)},
@@ -73,7 +76,7 @@ def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish
     web.post("/claim/receipts", {"action": "continue"})
     response = web.get("/claim/check")
     if finish:
-        response = web.post("/claim/check", CLAIM["check"])
+        response = web.post("/claim/check", pages["check"])
     return response
 
 

@@ -150,14 +150,16 @@ def flask_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def gunicorn_processes(env: dict, logs: Path, names: str = "AB", threads: int = 1):
     """gunicorn serving app:app once per name, on one database (`env`), as behind a load
-    balancer; yields their base URLs. Started one after the other: the first makes the tables."""
+    balancer, with the project's gunicorn.conf.py (a shared PROMETHEUS_MULTIPROC_DIR in `env`
+    adds up their counts); yields their base URLs. Started one after the other: the first
+    makes the tables. Output (JSON log lines) goes to `logs`/gunicorn-<name>.log."""
     processes, urls = [], []
     try:
         for name in names:
             port, log = free_port(), open(logs / f"gunicorn-{name}.log", "wb")
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", str(threads),
-                 "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "1",
+                 "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],
                 env=env, stdout=log, stderr=log))
             log.close()
             urls.append(f"http://127.0.0.1:{port}")

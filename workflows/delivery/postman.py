@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.i18n import N_
+from ..telemetry import event, metrics, reference_hash
 from .letter import Letter, build_message
 from .outbox_folder import OutboxFolder
 from .reasons import INTERRUPTED
@@ -52,7 +53,8 @@ class Postman:
     record_waits = (1.0, 3.0, None)
 
     def __init__(self, outbox, mail_state, sender: str, folder: OutboxFolder,
-                 timeout: float = 10.0, first_retry: float = 60.0, lease: float | None = None):
+                 timeout: float = 10.0, first_retry: float = 60.0, lease: float | None = None,
+                 log_key: str = ""):
         self.outbox = outbox  # the outbox table (store.outbox.OutboxRows)
         self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
         self.sender = sender
@@ -61,6 +63,7 @@ class Postman:
         self.first_retry = first_retry  # seconds before the first retry; doubles each time
         if lease:
             self.lease = dt.timedelta(seconds=lease)
+        self.log_key = log_key  # keys the references' hashes in the log (telemetry.reference_hash)
 
     def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
         """Queue once and try at once. A second call for the same reference and purpose
@@ -75,8 +78,9 @@ class Postman:
         row_id = self.outbox.enqueue(reference, purpose, envelope)
         if row_id is None:
             return self.status(reference, purpose, repeated=True)
+        metrics.MAIL_QUEUED.labels(purpose).inc()
         if self.outbox.claim_message(row_id, self.lease):
-            self.attempt(row_id, envelope)
+            self.attempt(row_id, envelope, reference=reference)
         return self.status(reference, purpose)
 
     def status(self, reference: str, purpose: str, repeated: bool = False) -> Outcome | None:
@@ -100,10 +104,12 @@ class Postman:
         for row in self.outbox.due_messages():
             if self.outbox.claim_message(row.id, self.lease):
                 try:
-                    self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts)
+                    self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts,
+                                 reference=row.reference)
                 except Exception as exc:  # one bad message must not stop the others
                     reason = N_("sending failed")
                     self.outbox.record_attempt(row.id, "failed", f"{reason} ({type(exc).__name__})")
+                    self._report(row.reference, "failed", reason, row.attempts + 1)
                 done += 1
         return done
 
@@ -124,18 +130,34 @@ class Postman:
         if hasattr(self, "_stop"):
             self._stop.set()
 
-    def attempt(self, row_id: int, envelope: dict, attempts: int = 0) -> None:
+    def attempt(self, row_id: int, envelope: dict, attempts: int = 0, reference: str = "") -> None:
         """One delivery attempt of a claimed ("sending") row, and its outcome recorded."""
         data = base64.b64decode(envelope["message"])
         if self.mail_state is None:
             # The file's name only: where the folder is stays in the configuration, off the page.
             name = self.folder.write(envelope["name"], data)
+            self._report(reference, "written", "", attempts + 1)
             self._record(row_id, "written", name)
             return
         last = attempts + 1 >= self.max_attempts
         status, detail, retry_in = converse(self.mail_state, self.timeout, envelope, data, last,
                                             _backoff(attempts, self.first_retry))
+        self._report(reference, status, detail, attempts + 1)
         self._record(row_id, status, detail, retry_in)
+
+    # Outcomes as counted and logged: "queued" after an attempt means another try will come.
+    _OUTCOMES = {"sent": "sent", "written": "written", "queued": "retry", "failed": "failed",
+                 "uncertain": "uncertain"}
+
+    def _report(self, reference: str, status: str, reason: str, attempt: int) -> None:
+        """Count the attempt and log it as an event: the reference only as its keyed hash, the
+        reason (a fixed sentence with the server's reply code, never the file's name)."""
+        outcome = self._OUTCOMES.get(status, "other")
+        metrics.MAIL_ATTEMPTS.labels(outcome).inc()
+        fields = {"reference_hash": reference_hash(self.log_key, reference), "attempt": attempt}
+        if outcome not in ("sent", "written") and reason:
+            fields["reason"] = reason
+        event(f"mail {outcome}", **fields)
 
     def _record(self, row_id: int, status: str, detail: str, retry_in=None) -> None:
         """Note the outcome. The database may be locked or down just after the mail server

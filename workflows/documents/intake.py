@@ -38,7 +38,12 @@ DPI = 200
 
 
 class UploadError(ValueError):
-    """The member's file cannot be used; the message says why, in their words."""
+    """The member's file cannot be used; the message says why, in their words, and `reason`
+    as a code of telemetry.metrics.UPLOAD_REASONS (what operators count)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,12 +68,13 @@ def sniff(data: bytes) -> str | None:
 
 def accept(data: bytes) -> Intake:
     if not data:
-        raise UploadError(_("The selected file is empty"))
+        raise UploadError(_("The selected file is empty"), "empty")
     if len(data) > MAX_BYTES:
-        raise UploadError(_("The selected file must be smaller than %(size)d MB", size=MAX_BYTES // (1024 * 1024)))
+        raise UploadError(_("The selected file must be smaller than %(size)d MB",
+                            size=MAX_BYTES // (1024 * 1024)), "too_large")
     kind = sniff(data)
     if kind is None:
-        raise UploadError(_("The selected file must be a PDF, JPG or PNG"))
+        raise UploadError(_("The selected file must be a PDF, JPG or PNG"), "not_pdf_or_image")
     if kind == "application/pdf":
         return _accept_pdf(data)
     return _accept_image(data)
@@ -87,20 +93,23 @@ def _accept_image(data: bytes) -> Intake:
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
                 if image.width * image.height > MAX_PIXELS:
-                    raise UploadError(_("The selected image is too large: it must be under 40 megapixels"))
+                    raise UploadError(_("The selected image is too large: it must be under 40 megapixels"),
+                                      "image_too_large")
                 # A JPEG is decoded at the smallest scale that still fills the page box
                 # (either way up): a 48-megapixel photo costs a quarter of its full size.
                 image.draft("RGB", (max(box), max(box)))
                 if image.width * image.height * DECODE_BYTES_PER_PIXEL > MAX_DECODE_BYTES:
                     raise UploadError(_("The selected image is too large to read: save it at a "
-                                        "smaller size, or as a JPG, and upload that"))
+                                        "smaller size, or as a JPG, and upload that"), "image_too_large")
                 image.load()
         except UploadError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UploadError(_("The selected image is too large: it must be under 40 megapixels")) from None
+            raise UploadError(_("The selected image is too large: it must be under 40 megapixels"),
+                              "image_too_large") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise UploadError(_("The selected image could not be read: it may be damaged")) from None
+            raise UploadError(_("The selected image could not be read: it may be damaged"),
+                              "image_unreadable") from None
         return _normalised(image, box)
 
 
@@ -126,10 +135,11 @@ def _accept_pdf(data: bytes) -> Intake:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UploadError(_("The selected PDF is protected by a password: "
-                              "save it without the password and upload it again"))
+                              "save it without the password and upload it again"), "pdf_password")
         pages = len(reader.pages)
         if pages > MAX_PDF_PAGES:  # before the copy below, which costs time for every page
-            raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES))
+            raise UploadError(_("The selected PDF must have %(max)d pages or fewer", max=MAX_PDF_PAGES),
+                              "pdf_too_many_pages")
         for page in reader.pages:
             page.mediabox  # reading each page finds most broken files now, not at render
         # The packet copies every page into a new PDF and reads its content: do both now, so
@@ -140,15 +150,16 @@ def _accept_pdf(data: bytes) -> Intake:
             page.get_contents()
         if content_size(reader, MAX_PDF_CONTENT) > MAX_PDF_CONTENT:
             raise UploadError(_("The selected PDF is too complex to include: save it again as a "
-                                "simpler PDF (print it to PDF, or scan it) and upload that"))
+                                "simpler PDF (print it to PDF, or scan it) and upload that"), "pdf_too_complex")
         clean = rewrite(reader)  # only pages and what they show: no scripts, actions or files
     except UploadError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
             IndexError, OSError, NotImplementedError, AssertionError):
-        raise UploadError(_("The selected PDF could not be read: it may be damaged")) from None
+        raise UploadError(_("The selected PDF could not be read: it may be damaged"),
+                          "pdf_unreadable") from None
     if pages == 0:
-        raise UploadError(_("The selected PDF has no pages"))
+        raise UploadError(_("The selected PDF has no pages"), "pdf_no_pages")
     return Intake(clean, "application/pdf", pages)
 
 

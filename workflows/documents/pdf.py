@@ -6,6 +6,7 @@ import functools
 import io
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import segno
@@ -16,7 +17,8 @@ from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import STATIC, AppFetcher
 from .placement import lay_pdf_pages
-from .renderer import run
+from ..telemetry import metrics
+from .renderer import RenderTimeout, run
 from .templating import documents as templates
 
 # WeasyPrint logs the URL of every refused fetch; these never carry answers (user text
@@ -91,7 +93,22 @@ def _write_packet(html: str, resources: dict, attachments: list[Attachment]) -> 
 def render_pdf(template: str, context: dict, resources: dict | None = None,
                style: str = "pdf.css") -> bytes:
     html = templates.get_template(template).render(**context)
-    return run(_write_pdf, html, resources, style)
+    return _counted(template, _write_pdf, html, resources, style)
+
+
+def _counted(template: str, function, *args) -> bytes:
+    """run() in the renderer, counted by template (a name of ours): made, how long, or why not."""
+    started = time.perf_counter()
+    try:
+        pdf = run(function, *args)
+    except BaseException as exc:
+        reason = ("timeout" if isinstance(exc, RenderTimeout) else
+                  "document" if isinstance(exc, DocumentError) else "error")
+        metrics.PDF_FAILURES.labels(template, reason).inc()
+        raise
+    metrics.PDF_RENDERS.labels(template).inc()
+    metrics.PDF_SECONDS.labels(template).observe(time.perf_counter() - started)
+    return pdf
 
 
 def qr_png(payload: str) -> bytes:
@@ -111,7 +128,7 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
     # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
     pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
-    return run(_write_packet, html, resources, pdfs)
+    return _counted(template, _write_packet, html, resources, pdfs)
 
 
 def page_count(pdf: bytes) -> int:

@@ -94,6 +94,27 @@ def run(function, *args):
     return function(*args)
 
 
+def ping(timeout: float) -> bool:
+    """Whether this process's renderer answers (readiness): it is started if there is none,
+    and asked for its pid, which costs no layout. While it is busy with a render it counts as
+    answering if its process is alive: a ping must not wait behind a member's packet."""
+    if not _turn.acquire(timeout=min(timeout, 1.0)):
+        with _renderer_lock:
+            busy = _renderer if _renderer_pid == os.getpid() else None
+        return busy is not None and any(p.is_alive() for p in (busy._processes or {}).values())
+    try:
+        renderer = _current_renderer()
+        try:
+            return renderer.submit(os.getpid).result(timeout) > 0
+        except TimeoutError:
+            _drop(renderer, kill=True)  # wedged: the next render gets a fresh one
+        except (BrokenProcessPool, CancelledError, RuntimeError, OSError):
+            _drop(renderer)
+        return False
+    finally:
+        _turn.release()
+
+
 def _current_renderer() -> ProcessPoolExecutor:
     global _renderer, _renderer_pid
     with _renderer_lock:

@@ -66,6 +66,11 @@ class Database:
         self.fernet = fernet
         self.clock = clock
 
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises SQLAlchemyError if it fails."""
+        with self.engine.connect() as db:
+            db.execute(text("SELECT 1"))
+
     # encryption ---------------------------------------------------------------------------
     def seal(self, value) -> bytes:
         raw = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,11 @@ class OutboxRows:
         with self.db.engine.begin() as db:
             db.execute(delete(Outbox).where(Outbox.reference == reference, Outbox.purpose == purpose,
                                             ended))
+
+    def oldest_queued(self) -> dt.datetime | None:
+        """When the oldest message still waiting to be sent was queued (readiness)."""
+        with Session(self.db.engine) as db:
+            return db.scalar(select(func.min(Outbox.created_at)).where(Outbox.status == "queued"))
 
     def due_messages(self, limit: int = 20) -> list[Outbox]:
         with Session(self.db.engine, expire_on_commit=False) as db:

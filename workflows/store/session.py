@@ -78,11 +78,15 @@ class DraftSessionInterface(SessionInterface):
 
     touch_after = dt.timedelta(minutes=5)
 
-    def __init__(self, store: Drafts, unavailable_response=None):
+    def __init__(self, store: Drafts, unavailable_response=None, sessionless=frozenset()):
         self.store = store
         self.unavailable_response = unavailable_response
+        # Paths that never read the draft (health checks, metrics): an empty session, unsaved.
+        self.sessionless = sessionless
 
     def open_session(self, app: Flask, request):
+        if request.path in self.sessionless:
+            return DraftSession()
         token = request.cookies.get(self.get_cookie_name(app))
         if token and len(token) < 100:
             try:

@@ -5,14 +5,16 @@ No module here names a journey or an administrator: pages read the journeys' dec
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
+from ..telemetry import ENVIRON_ID, ENVIRON_ROUTE
 from . import downloads, errors, finish, questions, sending, site, uploads  # noqa: F401 (rules)
 from .blueprint import bp
 from .errors import database_unavailable_response, refuse_when_database_unavailable
 from .finish import resume_finished
 from .filters import install as install_filters
 from .language import select_locale
+from .ops import PATHS as SESSIONLESS_PATHS, ops
 from .origin import refuse_forms_from_elsewhere
 
 
@@ -27,7 +29,17 @@ def init_app(app: Flask) -> None:
     # draft a new token, finds the journey's confirmation page (see finish.resume_finished).
     app.before_request(resume_finished)
     app.register_blueprint(bp)
+    app.register_blueprint(ops)
+    app.teardown_request(_note_route)
+    # Error pages show the request's id: the one in X-Request-ID and in its log line.
+    app.context_processor(lambda: {"request_id": request.environ.get(ENVIRON_ID)})
     install_filters(app.jinja_env)
 
 
-__all__ = ["bp", "database_unavailable_response", "init_app", "select_locale"]
+def _note_route(_exc=None) -> None:
+    """The matched URL rule, for the request's log line and counts (never the path)."""
+    if request.url_rule is not None:
+        request.environ[ENVIRON_ROUTE] = request.url_rule.rule
+
+
+__all__ = ["SESSIONLESS_PATHS", "bp", "database_unavailable_response", "init_app", "select_locale"]

@@ -12,6 +12,7 @@ from flask import current_app, request, session
 from ..engine import ListStep, UploadStep, Wizard
 from ..engine.i18n import gettext as _, ngettext
 from ..store.models import Budget
+from ..telemetry import metrics
 from .state import store
 
 MB = 1024 * 1024
@@ -39,10 +40,10 @@ def give_back_item(w: Wizard, step: ListStep, state: dict) -> None:
     store().limits.give_back(_slots(w, step, state))
 
 
-def take_upload(w: Wizard, step: UploadStep, state: dict, size: int) -> str | None:
-    """Room for one more file of `size` bytes: None, or why there is none, in the member's
-    words. Checked before the file is read as an image or PDF, so a refused file costs
-    nothing but its transfer."""
+def take_upload(w: Wizard, step: UploadStep, state: dict, size: int) -> tuple[str, str] | None:
+    """Room for one more file of `size` bytes: None, or why there is none (a reason code of
+    telemetry.metrics.UPLOAD_REASONS, and the member's words). Checked before the file is
+    read as an image or PDF, so a refused file costs nothing but its transfer."""
     config, limits = current_app.config, store().limits
     window = dt.timedelta(seconds=config["UPLOAD_LIMIT_WINDOW_SECONDS"])
     address = request.remote_addr or ""
@@ -51,19 +52,21 @@ def take_upload(w: Wizard, step: UploadStep, state: dict, size: int) -> str | No
         if limit > 0:
             count, ends = limits.count_hit(_key("upload", what, address), window, amount, Budget)
             if count > limit:
+                metrics.RATE_LIMITED.labels(f"upload_{what}_per_address").inc()
                 minutes = max(1, math.ceil((ends - limits.clock()).total_seconds() / 60))
-                return ngettext("This service takes only so many files from one place in an hour: "
-                                "try again in %(num)d minute",
-                                "This service takes only so many files from one place in an hour: "
-                                "try again in %(num)d minutes", minutes)
+                return "rate_limited", ngettext(
+                    "This service takes only so many files from one place in an hour: "
+                    "try again in %(num)d minute",
+                    "This service takes only so many files from one place in an hour: "
+                    "try again in %(num)d minutes", minutes)
     per_draft = config["UPLOAD_LIMIT_MB_PER_DRAFT"] * MB
     if per_draft > 0 and not limits.take(_key("draft-bytes", session.token), per_draft, _ttl(), size):
-        return _("Your files together can be up to %(mb)d MB: remove one to add another",
-                 mb=config["UPLOAD_LIMIT_MB_PER_DRAFT"])
+        return "draft_full", _("Your files together can be up to %(mb)d MB: remove one to add "
+                               "another", mb=config["UPLOAD_LIMIT_MB_PER_DRAFT"])
     if not limits.take(_slots(w, step, state), step.max_files, _ttl()):
         if per_draft > 0:
             limits.give_back(_key("draft-bytes", session.token), size)
-        return _("You can upload up to %(max)d files", max=step.max_files)
+        return "too_many_files", _("You can upload up to %(max)d files", max=step.max_files)
     return None
 
 

@@ -11,6 +11,7 @@ from ..delivery import HeaderError
 from ..documents import DocumentError, RenderTimeout
 from ..engine.i18n import gettext as _
 from ..journeys import registry
+from ..telemetry import metrics
 from .blueprint import bp
 
 
@@ -92,6 +93,8 @@ def http_error(exc):
         title = _("The form is too large")
         messages[413] = _("This page sent far more than the form asks for, so nothing was saved "
                           "from it. Your earlier answers are kept: go back and try again.")
+    elif exc.code == 413:
+        metrics.upload_refused("request_too_large")
     return render_template("pages/error.html", title=title,
                            message=messages.get(exc.code, "")), exc.code, headers
 

@@ -12,6 +12,7 @@ from ..delivery.postman import Outcome, Unrecorded
 from ..engine.i18n import gettext as _, ngettext
 from ..store import token_key
 from ..store.session import LINEAGE
+from ..telemetry import metrics
 from .blueprint import bp
 from .downloads import letter_for
 from .finish import submission
@@ -101,5 +102,6 @@ def send_wait() -> int | None:
         if limit > 0:
             count, ends = limits.count_hit(limits.hashed(config["SECRET_KEY"], f"{kind}:{value}"), window)
             if count > limit:
+                metrics.RATE_LIMITED.labels(f"send_per_{kind}").inc()
                 wait = max(wait or 0, math.ceil((ends - limits.clock()).total_seconds()))
     return wait

@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from ..documents import intake
 from ..engine import UploadStep, Wizard
 from ..engine.i18n import gettext as _
+from ..telemetry import metrics
 from . import budgets
 from .blueprint import bp
 from .state import (after_step, changing, draft_token, formdata, open_step, page, save_state,
@@ -37,11 +38,14 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
                 data = upload.read(intake.MAX_BYTES + 1)
                 refused = budgets.take_upload(w, s, state, len(data)) if data else None
                 if refused:
-                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=refused)))
+                    reason, problem = refused
+                    metrics.upload_refused(reason)
+                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=problem)))
                     break  # the files after it would be refused for the same reason
                 try:
                     accepted = intake.accept(data)
                 except intake.UploadError as exc:
+                    metrics.upload_refused(exc.reason)
                     if data:
                         budgets.give_back_upload(w, s, state, len(data))
                     errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
