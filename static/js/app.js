@@ -152,7 +152,12 @@
     if (!problems.length && total > +d.maxTotal) problems.push(d.tooMuch.replace("{size}", (total / 1048576).toFixed(1)));
     if (!problems.length) return;
     event.preventDefault();
-    var shown = document.getElementById("file-error0"), old = document.querySelector(".error-summary");
+    var group = input.closest(".group"), shown = document.createElement("p");
+    group.querySelectorAll(".error-message").forEach(function (p) { p.remove(); });
+    shown.className = "error-message";
+    shown.id = "file-error0";
+    input.before(shown);
+    input.setAttribute("aria-describedby", "file-hint file-error0");
     shown.textContent = "";
     problems.forEach(function (text, i) {
       var prefix = document.createElement("span");
@@ -161,14 +166,24 @@
       if (i) shown.appendChild(document.createElement("br"));
       shown.append(prefix, " " + text);
     });
-    shown.hidden = false;
-    input.closest(".group").classList.add("group-error");
-    if (!/file-error0/.test(input.getAttribute("aria-describedby"))) input.setAttribute("aria-describedby", input.getAttribute("aria-describedby") + " file-error0");
-    var summary = document.createElement("div"), list = document.createElement("ul"), title = document.createElement("h2");
-    summary.className = "error-summary";
-    summary.setAttribute("role", "alert");
-    summary.tabIndex = -1;
-    title.textContent = d.problem;
+    group.classList.add("group-error");
+    // The summary keeps the page's other problems (a kind still to choose); the file's
+    // earlier ones give way to these.
+    var summary = document.querySelector(".error-summary"), list;
+    if (summary) {
+      list = summary.querySelector("ul");
+      list.querySelectorAll("a[href='#file']").forEach(function (a) { a.parentNode.remove(); });
+    } else {
+      summary = document.createElement("div");
+      list = document.createElement("ul");
+      var title = document.createElement("h2");
+      summary.className = "error-summary";
+      summary.setAttribute("role", "alert");
+      summary.tabIndex = -1;
+      title.textContent = d.problem;
+      summary.append(title, list);
+      document.getElementById("main").prepend(summary);
+    }
     problems.forEach(function (text) {
       var item = document.createElement("li"), link = document.createElement("a");
       link.href = "#file";
@@ -176,8 +191,6 @@
       item.appendChild(link);
       list.appendChild(item);
     });
-    summary.append(title, list);
-    if (old) old.replaceWith(summary); else document.getElementById("main").prepend(summary);
     if (document.title.indexOf(d.errorPrefix) !== 0) document.title = d.errorPrefix + " " + document.title;
     summary.focus();
   });
