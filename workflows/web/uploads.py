@@ -14,11 +14,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..documents import intake
 from ..engine import UploadStep, Wizard
 from ..engine.i18n import gettext as _
+from ..journeys import registry
 from . import budgets
 from .blueprint import bp
 from .errors import http_error
 from .state import (after_step, changing, draft_token, formdata, journey_state, open_step, page,
-                    save_state, step_url, store, wizard_or_404)
+                    save_state, step_url, store)
 
 
 def parts(files: list[dict]) -> int:
@@ -155,8 +156,9 @@ def too_large(exc):
     and the limits; nothing from that request was kept."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     sent = request.content_length or 0
-    w = wizard_or_404(request.view_args.get("journey", "")) if request.view_args else None
-    s = w.step(request.view_args.get("step", "")) if w else None
+    args = request.view_args or {}
+    w = registry().get(args.get("journey", ""))
+    s = w.step(args.get("step", "")) if w else None
     if (request.endpoint != "wizard.step" or not isinstance(s, UploadStep) or sent <= limit
             or request.mimetype != "multipart/form-data"):
         return http_error(exc)

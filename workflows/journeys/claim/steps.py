@@ -104,5 +104,6 @@ STEPS = [
              show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
         UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
                    hint=_l("Upload itemised invoices and proofs of payment, and the signed "
-                        "%(administrator)s claim form if you have it. PDF, or photos as JPG, PNG or HEIC.")),
+                        "%(administrator)s claim form if you have it. PDF, or photos as JPG, PNG "
+                        "or HEIC.")),
 ]
