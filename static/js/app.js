@@ -139,10 +139,66 @@
     });
   }
 
+  // Files over the size limits are named before sending: the server refuses a request over
+  // its limit before reading it, and then cannot tell which file it was.
+  document.addEventListener("submit", function (event) {
+    var input = event.target.querySelector("input[type=file][data-max-file]");
+    if (!input || !input.files || switching(event)) return;
+    var d = input.dataset, total = 0, problems = [];
+    Array.prototype.forEach.call(input.files, function (file) {
+      total += file.size;
+      if (file.size > +d.maxFile) problems.push(d.fileTooLarge.replace("{file}", file.name));
+    });
+    if (!problems.length && total > +d.maxTotal) problems.push(d.tooMuch.replace("{size}", (total / 1048576).toFixed(1)));
+    if (!problems.length) return;
+    event.preventDefault();
+    var group = input.closest(".group"), shown = document.createElement("p");
+    group.querySelectorAll(".error-message").forEach(function (p) { p.remove(); });
+    shown.className = "error-message";
+    shown.id = "file-error0";
+    input.before(shown);
+    input.setAttribute("aria-describedby", "file-hint file-error0");
+    shown.textContent = "";
+    problems.forEach(function (text, i) {
+      var prefix = document.createElement("span");
+      prefix.className = "vh";
+      prefix.textContent = d.errorPrefix;
+      if (i) shown.appendChild(document.createElement("br"));
+      shown.append(prefix, " " + text);
+    });
+    group.classList.add("group-error");
+    // The summary keeps the page's other problems (a kind still to choose); the file's
+    // earlier ones give way to these.
+    var summary = document.querySelector(".error-summary"), list;
+    if (summary) {
+      list = summary.querySelector("ul");
+      list.querySelectorAll("a[href='#file']").forEach(function (a) { a.parentNode.remove(); });
+    } else {
+      summary = document.createElement("div");
+      list = document.createElement("ul");
+      var title = document.createElement("h2");
+      summary.className = "error-summary";
+      summary.setAttribute("role", "alert");
+      summary.tabIndex = -1;
+      title.textContent = d.problem;
+      summary.append(title, list);
+      document.getElementById("main").prepend(summary);
+    }
+    problems.forEach(function (text) {
+      var item = document.createElement("li"), link = document.createElement("a");
+      link.href = "#file";
+      link.textContent = text;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    if (document.title.indexOf(d.errorPrefix) !== 0) document.title = d.errorPrefix + " " + document.title;
+    summary.focus();
+  });
+
   // One click, one submission: a double click does not post the form twice.
   document.addEventListener("submit", function (event) {
     var button = event.target.querySelector("[data-once]");
-    if (!button || event.target.hasAttribute("data-inline") || switching(event)) return;
+    if (!button || event.defaultPrevented || event.target.hasAttribute("data-inline") || switching(event)) return;
     if (event.target.dataset.sent) { event.preventDefault(); return; }
     event.target.dataset.sent = "1";
     setTimeout(function () { button.setAttribute("disabled", ""); }, 0);

@@ -139,9 +139,9 @@ DAMAGED = "The selected PDF could not be read: it may be damaged"
 REFUSED = [
     ("empty.pdf", b"", "The selected file is empty"),
     ("page.pdf", b"<!doctype html><html><body><script>alert(1)</script></body></html>",
-     "The selected file must be a PDF, JPG or PNG"),
+     "The selected file must be a PDF, JPG, PNG or HEIC"),
     ("drawing.jpg", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-                    b'<image href="file:///etc/passwd"/></svg>', "The selected file must be a PDF, JPG or PNG"),
+                    b'<image href="file:///etc/passwd"/></svg>', "The selected file must be a PDF, JPG, PNG or HEIC"),
     ("polyglot.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>", DAMAGED),
     ("bomb.png", png_bomb(), "The selected image is too large: it must be under 40 megapixels"),
     ("wide-bomb.png", png_bomb(1_000_000, 64), "The selected image is too large: it must be under 40 megapixels"),
@@ -214,15 +214,16 @@ def test_exif_rotation_is_applied(at_receipts, orientation, top, bottom, left, r
 # --- sizes ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("limit_mb, sent_mb", [(1, 3), (25, 30)])
-def test_an_oversized_request_gets_the_413_page_not_a_reset(serve, make_app, limit_mb, sent_mb):
+def test_an_oversized_request_comes_back_to_the_upload_page_not_a_reset(serve, make_app, limit_mb, sent_mb):
     site = serve(make_app(MAX_UPLOAD_MB=limit_mb))
     member = site.member()
     fill_claim(member, finish=False, receipts=())
     response = upload(member, ("huge.jpg", b"\xff\xd8\xff" + b"0" * (sent_mb * 1024 * 1024)))
     assert response.status_code == 413
-    assert heading(response) == "The file is too large"
-    assert (f"Files must be smaller than 10 MB each, and {limit_mb} MB together. Your answers are "
-            "kept: go back and choose a smaller file.") in response.text
+    assert heading(response) == "Receipts and documents"
+    assert summary(response)[0].startswith(
+        f"What you chose is {sent_mb}.0 MB: you can upload up to {limit_mb} MB at once, and 10 MB "
+        "for each file. Nothing from it was uploaded")
     after = member.get("/claim/receipts")
     assert after.status_code == 200 and path_of(after) == "/claim/receipts"
     assert parse(member.get("/claim/member")).find(id="full_name")["value"] == "Zoë Ørsted"
@@ -234,21 +235,62 @@ def test_a_file_over_10_mb_in_a_request_under_the_limit_gets_a_message(at_receip
     assert summary(response) == ["big.jpg: The selected file must be smaller than 10 MB"]
 
 
-def test_the_413_page_reaches_a_real_browser(serve, make_app, page, tmp_path):
+def test_without_javascript_the_413_answer_reaches_a_real_browser_as_the_upload_page(
+        serve, make_app, browser, tmp_path):
     site = serve(make_app(MAX_UPLOAD_MB=1))
     member = site.member()
     fill_claim(member, finish=False, receipts=())
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        context.add_cookies([{"name": "draft", "value": member.draft, "url": site.url}])
+        big = tmp_path / "scan.jpg"
+        big.write_bytes(b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024))
+        page.goto(site.url + "/claim/receipts")
+        page.get_by_label("Itemised invoice").check()
+        page.set_input_files("#file", str(big))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "Receipts and documents"
+        assert "you can upload up to 1 MB at once" in page.locator("#file-error1").inner_text()
+        # The way on is right there: the same form, for a smaller file.
+        small = tmp_path / "small.jpg"
+        small.write_bytes(jpeg_bytes())
+        page.get_by_label("Itemised invoice").check()
+        page.set_input_files("#file", str(small))
+        page.get_by_role("button", name="Upload").click()
+        assert page.locator(".item-text").all_inner_texts() == ["Itemised invoice: small.jpg (1 page)"]
+    finally:
+        context.close()
+
+
+def test_with_javascript_a_file_over_the_limits_is_named_before_it_is_sent(serve, make_app, page, tmp_path):
+    site = serve(make_app(MAX_UPLOAD_MB=5))
+    member = site.member()
+    fill_claim(member, finish=False, receipts=())
     page.context.add_cookies([{"name": "draft", "value": member.draft, "url": site.url}])
-    big = tmp_path / "scan.jpg"
-    big.write_bytes(b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024))
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    big = tmp_path / "scan of the bill.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024))
     page.goto(site.url + "/claim/receipts")
     page.get_by_label("Itemised invoice").check()
     page.set_input_files("#file", str(big))
     page.get_by_role("button", name="Upload").click()
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "The file is too large"
-    page.go_back()
-    assert page.locator("h1").inner_text() == "Receipts and documents"
+    message = "scan of the bill.jpg: The selected file must be smaller than 10 MB"
+    assert page.locator(".error-summary a").all_inner_texts() == [message]
+    assert " ".join(page.locator("#file-error0").text_content().split()) == f"Error: {message}"
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    assert page.title().startswith("Error:")
+    parts = [tmp_path / f"page{n}.jpg" for n in range(3)]
+    for part in parts:
+        part.write_bytes(b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024))
+    page.set_input_files("#file", [str(p) for p in parts])
+    page.get_by_role("button", name="Upload").click()
+    assert page.locator(".error-summary a").all_inner_texts() == [
+        "The files you chose are 6.0 MB together: you can upload up to 5 MB at once. "
+        "Upload them a few at a time."]
+    assert sent == []  # nothing was sent, so nothing was lost on the way
 
 
 # --- file names -------------------------------------------------------------------------------------

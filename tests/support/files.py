@@ -43,3 +43,18 @@ def png_bomb(width=20000, height=20000) -> bytes:
     raw = zlib.compress(b"\x00" * (width // 8 + 1) * 10)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
             + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def heic_bytes(size=(1600, 1200), color="white", orientation=6, make="SecretCam",
+               xmp=b"<x:xmpmeta><GPSLatitude>50.85</GPSLatitude></x:xmpmeta>") -> bytes:
+    """A photo as an iPhone saves it: HEIC, landscape pixels with an EXIF orientation that
+    turns it upright, the camera's make and an XMP packet with a place in it."""
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    image = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = make
+    out = io.BytesIO()
+    image.save(out, "HEIF", exif=exif.tobytes(), xmp=xmp, quality=60)
+    return out.getvalue()

@@ -1,9 +1,9 @@
 """Receipt intake: accept a file by what it really is, and normalise it once.
 
-Images (JPEG, PNG) are decoded by Pillow within a pixel budget, turned upright from
-their EXIF orientation, stripped of metadata and fitted to an A4 page, then kept as
-JPEG: the packet never has to touch the original again. PDFs are opened by pypdf to
-prove they parse and to count their pages.
+Images (JPEG, PNG, and HEIC as iPhones take them) are decoded by Pillow within a pixel
+budget, turned upright from their EXIF orientation, stripped of metadata and fitted to an
+A4 page, then kept as JPEG: the packet never has to touch the original again. PDFs are
+opened by pypdf to prove they parse and to count their pages.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -35,6 +36,13 @@ MAX_PDF_CONTENT = 1_500_000
 # The image box on an A4 receipt page (mm) at the resolution receipts are kept in.
 BOX_MM = (180, 250)
 DPI = 200
+# HEIC has no reduced-scale decoding (JPEG's draft()): libheif hands over the whole picture,
+# and Pillow copies it, so a HEIC costs about 8 bytes a pixel before it is shrunk. A 24-
+# megapixel iPhone photo fits; a 48-megapixel "HEIF Max" one is refused with a way out.
+HEIF_DECODE_BYTES_PER_PIXEL = 8
+# Brands (ISO/IEC 23008-12) of HEIF files holding HEVC pictures, as phones write them.
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+pillow_heif.register_heif_opener()
 
 
 class UploadError(ValueError):
@@ -63,6 +71,8 @@ def sniff(data: bytes) -> str | None:
         return "image/png"
     if data.lstrip(b"\xef\xbb\xbf\r\n\t ")[:5] == b"%PDF-":
         return "application/pdf"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "image/heic"
     return None
 
 
@@ -74,13 +84,13 @@ def accept(data: bytes) -> Intake:
                             size=MAX_BYTES // (1024 * 1024)), "too_large")
     kind = sniff(data)
     if kind is None:
-        raise UploadError(_("The selected file must be a PDF, JPG or PNG"), "not_pdf_or_image")
+        raise UploadError(_("The selected file must be a PDF, JPG, PNG or HEIC"), "not_pdf_or_image")
     if kind == "application/pdf":
         return _accept_pdf(data)
-    return _accept_image(data)
+    return _accept_image(data, kind)
 
 
-def _accept_image(data: bytes) -> Intake:
+def _accept_image(data: bytes, kind: str = "image/jpeg") -> Intake:
     # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
     # imported, which would let a photo cut off half-way pass as a whole receipt (the missing
     # part printed grey). Every image WeasyPrint draws here was re-encoded by this function,
@@ -91,17 +101,23 @@ def _accept_image(data: bytes) -> Intake:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+                heif = kind == "image/heic"
+                image = Image.open(io.BytesIO(data), formats=["HEIF"] if heif else ["JPEG", "PNG"])
                 if image.width * image.height > MAX_PIXELS:
                     raise UploadError(_("The selected image is too large: it must be under 40 megapixels"),
                                       "image_too_large")
                 # A JPEG is decoded at the smallest scale that still fills the page box
                 # (either way up): a 48-megapixel photo costs a quarter of its full size.
                 image.draft("RGB", (max(box), max(box)))
-                if image.width * image.height * DECODE_BYTES_PER_PIXEL > MAX_DECODE_BYTES:
+                per_pixel = HEIF_DECODE_BYTES_PER_PIXEL if heif else DECODE_BYTES_PER_PIXEL
+                if image.width * image.height * per_pixel > MAX_DECODE_BYTES:
                     raise UploadError(_("The selected image is too large to read: save it at a "
                                         "smaller size, or as a JPG, and upload that"), "image_too_large")
                 image.load()
+                if heif:
+                    # libheif has already turned it upright (and set its EXIF orientation to
+                    # 1): shrinking it now frees the full-size copy before any other is made.
+                    image.thumbnail(box, Image.Resampling.LANCZOS)
         except UploadError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -161,6 +177,30 @@ def _accept_pdf(data: bytes) -> Intake:
     if pages == 0:
         raise UploadError(_("The selected PDF has no pages"), "pdf_no_pages")
     return Intake(clean, "application/pdf", pages)
+
+
+def combine(parts: list[Intake]) -> Intake:
+    """Pages photographed or scanned one by one, as one document: a PDF of every part's
+    pages in order. Images were normalised on the way in; each becomes a page at the
+    resolution it was kept in, so it prints at the size it would have alone."""
+    writer = PdfWriter()
+    for part in parts:
+        if part.media_type == "application/pdf":
+            writer.append(PdfReader(io.BytesIO(part.content)))
+        else:
+            page = io.BytesIO()
+            Image.open(io.BytesIO(part.content)).save(page, "PDF", resolution=DPI)
+            writer.append(PdfReader(page))
+    if len(writer.pages) > MAX_PDF_PAGES:
+        raise UploadError(_("A document can have up to %(max)d pages", max=MAX_PDF_PAGES),
+                          "pdf_too_many_pages")
+    out = io.BytesIO()
+    writer.write(out)
+    if content_size(PdfReader(io.BytesIO(out.getvalue())), MAX_PDF_CONTENT) > MAX_PDF_CONTENT:
+        raise UploadError(_("The selected PDF is too complex to include: save it again as a "
+                            "simpler PDF (print it to PDF, or scan it) and upload that"),
+                          "pdf_too_complex")
+    return Intake(out.getvalue(), "application/pdf", len(writer.pages))
 
 
 _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg"}

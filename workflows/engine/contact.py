@@ -83,6 +83,16 @@ def normalise_iban(text: str, expected_country: str | None = None) -> str:
     return value.formatted
 
 
+def bic_for_iban(text: str) -> str | None:
+    """The BIC of the IBAN's bank where schwifty's bank registry knows it (most of Belgium,
+    Germany, France, ...), else None: then only the member can say."""
+    try:
+        found = IBAN(text).bic
+    except SchwiftyException:
+        return None
+    return str(found) if found else None
+
+
 def bic(form, field):
     if not field.data:
         return

@@ -47,8 +47,12 @@ class Step:
     def rows(self, answers: Answers) -> list[Row]:
         stored = answers.get(self.name) or {}
         form = self.make_form(answers, meta={"csrf": False})
+        # A form's `service_choices` (e.g. "keep my bank details for the next claim") are
+        # about this service, not answers for the administrator: not in rows or documents.
+        private = getattr(form, "service_choices", ())
         return [Row(str(f.label.text), display(f, stored.get(f.name)), self.name)
-                for f in visible_fields(form) if stored.get(f.name) not in (None, "")]
+                for f in visible_fields(form)
+                if stored.get(f.name) not in (None, "") and f.name not in private]
 
 
 @dataclass(frozen=True)

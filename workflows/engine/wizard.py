@@ -29,6 +29,9 @@ class Wizard:
     # a form class whose answers are stored under "declaration".
     declaration: type | None = None
     outputs: Any = None  # what the finished journey produces (documents, email): outputs.py
+    # What "start again" keeps from a finished round's answers; by default the first step
+    # (the member's or writer's own details).
+    carry_over: Callable[[Answers], Answers] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}
@@ -97,6 +100,12 @@ class Wizard:
         is "Check your answers"."""
         names = [s.name for s in self.relevant_steps(answers)] + ["check"]
         return (names.index(name) + 1 if name in names else 0), len(names)
+
+    def kept_for_next(self, answers: Answers) -> Answers:
+        if self.carry_over is not None:
+            return self.carry_over(answers)
+        first = self.steps[0].name
+        return {first: answers[first]} if first in answers else {}
 
     def review(self, answers: Answers) -> list[tuple[Step, list[Row]]]:
         answers = self.clean(answers)

@@ -39,7 +39,7 @@ UPLOADS_REFUSED = Counter("mip_uploads_refused", "Uploaded files refused, by rea
 UPLOAD_REASONS = frozenset({
     "empty", "too_large", "not_pdf_or_image", "image_too_large", "image_unreadable",
     "pdf_password", "pdf_too_many_pages", "pdf_too_complex", "pdf_unreadable", "pdf_no_pages",
-    "rate_limited", "draft_full", "too_many_files", "request_too_large",
+    "rate_limited", "draft_full", "too_many_files", "request_too_large", "gone",
 })
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

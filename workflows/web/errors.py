@@ -86,7 +86,7 @@ def http_error(exc):
     headers = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if exc.code == 413:
-        _discard_unread_body(limit)
+        discard_unread_body(limit)
     if exc.code == 413 and not (request.mimetype == "multipart/form-data"
                                 and (request.content_length or limit + 1) > limit):
         # Not a file over the limit but a form flooded with fields or text.
@@ -99,7 +99,7 @@ def http_error(exc):
                            message=messages.get(exc.code, "")), exc.code, headers
 
 
-def _discard_unread_body(limit: int) -> None:
+def discard_unread_body(limit: int) -> None:
     """A body over the limit is refused from its Content-Length, before a byte is read. Read
     it (up to twice the limit) before answering: gunicorn closes a connection whose body it
     cannot drain, resetting it, and nginx (deploy/nginx), still passing the body on, then

@@ -126,11 +126,12 @@ def submission(w: Wizard) -> dict:
 
 @bp.post("/<journey>/new")
 def start_again(journey):
-    """Start the journey again (a claim for another patient, say), keeping the first step:
-    the member's or writer's own details."""
+    """Start the journey again (a claim for another patient, say), keeping what the journey
+    carries over (Wizard.kept_for_next): the member's own details, and bank details the member
+    asked to keep. They stay in the draft, server-side, and go with it."""
     w = wizard_or_404(journey)
     state = journey_state(w)
     first = w.steps[0].name
-    kept = {first: state["answers"][first]} if first in state["answers"] else {}
+    kept = w.kept_for_next(w.clean(state["answers"]))
     save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
     return redirect(step_url(w, first), 303)

@@ -4,7 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
-from .steps import STEPS
+from .steps import STEPS, carry_over
 
 JOURNEY = Wizard(
     slug="claim",
@@ -16,4 +16,5 @@ JOURNEY = Wizard(
     steps=STEPS,
     declaration=DeclarationForm,
     outputs=OUTPUTS,
+    carry_over=carry_over,
 )

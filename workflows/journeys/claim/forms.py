@@ -1,6 +1,7 @@
 """The claim journey's forms: one question group per page."""
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import LazyString
 from wtforms import BooleanField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -9,7 +10,7 @@ from ... import administrators
 from ...engine import answer, clock
 from ...engine import fields as F
 from ...engine.fields import AmountField, DateInputField, Form
-from ...engine.i18n import lazy_gettext as _l
+from ...engine.i18n import gettext as _, lazy_gettext as _l
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 Radios = F.RadioChoices
@@ -129,34 +130,69 @@ class BankForm(Form):
     country = F.CountryField(_l("Country of the bank"), _l("Select the country of the bank"))
 
 
+BIC_WHERE = _l("8 or 11 letters and numbers, on your bank statement or in your online banking.")
+
+
+def KeepBankField():
+    return BooleanField(_l("Use these bank details for my next claim in this visit"),
+                        description=_l("They are kept with your answers on our server, never in "
+                                       "your browser, and deleted with them."))
+
+
 class BankIbanForm(Form):
+    service_choices = ("keep",)
     iban = F.TextField(_l("IBAN"), _l("Enter the IBAN"), limit=42,
                        hint=_l("On your bank statement, for example BE71 0961 2345 6769."),
                        render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-30"})
-    bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,
-                      hint=_l("8 or 11 letters and numbers, for example GEBABEBB."),
+    bic = F.TextField(_l("BIC (SWIFT code)"), "", limit=11, optional=True,
+                      hint=_l("8 or 11 letters and numbers, on your bank statement or in your "
+                              "online banking. Left empty, it is filled in from the IBAN where "
+                              "your bank is known, for you to check."),
                       render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
+    keep = KeepBankField()
 
     def validate_iban(self, field):
         if field.data:
             field.data = F.normalise_iban(field.data, answer("bank", "country")(self.answers))
 
     def validate_bic(self, field):
+        if not field.data and self.iban.data and not self.iban.errors:
+            # Found from the IBAN: shown filled in for the member to confirm or change, not
+            # saved unseen (the registry can be out of date, or the account elsewhere).
+            field.data = F.bic_for_iban(self.iban.data)
+            if field.data:
+                self.bic_filled_in = True
+                field.description = _l("Filled in from your IBAN: check it against your bank "
+                                       "statement or online banking, change it if yours is "
+                                       "different, then save.")
+                return
+        if not field.data:
+            field.description = BIC_WHERE
+            raise ValidationError(_("Enter the BIC (SWIFT code)"))
         F.bic(self, field)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and getattr(self, "bic_filled_in", False):
+            flash(_("We filled in the BIC from your IBAN: check it, then save and continue"))
+            return False  # the page again, with the BIC to check
+        return ok
 
 
 class BankLocalForm(Form):
+    service_choices = ("keep",)
     account_number = F.TextField(_l("Account number"), _l("Enter the account number"), limit=40,
                                  render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
     bank_code = F.TextField(_l("Bank code (optional)"), "", limit=20, optional=True,
                             hint=_l("Routing number, sort code, BSB or IFSC, if your bank has one."),
                             render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
     bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,
-                      hint=_l("8 or 11 letters and numbers."),
+                      hint=BIC_WHERE,
                       render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
     bank_name = F.TextField(_l("Name of the bank"), _l("Enter the name of the bank"), limit=100)
     bank_address = F.ParagraphField(_l("Address of the bank"), _l("Enter the address of the bank"),
                                     limit=300, render_kw={"rows": 3})
+    keep = KeepBankField()
 
     def validate_bic(self, field):
         F.bic(self, field)

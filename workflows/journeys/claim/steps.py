@@ -67,6 +67,18 @@ EXPENSE_TEXTS = ListTexts(
 )
 
 
+BANK_STEPS = ("payment", "bank", "bank-iban", "bank-local")
+
+
+def carry_over(answers: Answers) -> Answers:
+    """What the next claim of this visit starts with: the member's details, and the way to
+    be paid with the bank account when the member asked to keep it (off by default)."""
+    kept = {"member": answers["member"]} if "member" in answers else {}
+    if any((answers.get(step) or {}).get("keep") for step in ("bank-iban", "bank-local")):
+        kept.update({step: answers[step] for step in BANK_STEPS if step in answers})
+    return kept
+
+
 STEPS = [
         Step("member", _l("Your details"), MemberForm),
         Step("patient", _l("The patient"), PatientForm),
@@ -92,5 +104,6 @@ STEPS = [
              show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
         UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
                    hint=_l("Upload itemised invoices and proofs of payment, and the signed "
-                        "%(administrator)s claim form if you have it. PDF, JPG or PNG, up to 10 MB each.")),
+                        "%(administrator)s claim form if you have it. PDF, or photos as JPG, PNG "
+                        "or HEIC.")),
 ]

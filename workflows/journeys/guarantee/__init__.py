@@ -28,7 +28,7 @@ JOURNEY = Wizard(
                    kinds=(("doctor-letter", N_("Doctor's letter")), ("estimate", N_("Hospital cost estimate")),
                           ("other", N_("Other document"))),
                    hint=_l("Optional: the doctor's letter and the hospital's cost estimate help "
-                           "%(administrator)s decide quickly. PDF, JPG or PNG, up to 10 MB each.")),
+                           "%(administrator)s decide quickly. PDF, or photos as JPG, PNG or HEIC.")),
     ],
     outputs=OUTPUTS,
 )
