@@ -48,30 +48,6 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             errors.append(("file", _("Select a file to upload")))
         elif parts(files) + len(chosen) > s.max_files:
             errors.append(("file", _("You can upload up to %(max)d files", max=s.max_files)))
-        if not errors:
-            token = draft_token()
-            for upload in chosen:
-                name = intake.display_name(upload.filename)
-                data = upload.read(intake.MAX_BYTES + 1)
-                refused = budgets.take_upload(w, s, state, len(data)) if data else None
-                if refused:
-                    reason, problem = refused
-                    metrics.upload_refused(reason)
-                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=problem)))
-                    break  # the files after it would be refused for the same reason
-                try:
-                    accepted = intake.accept(data)
-                except intake.UploadError as exc:
-                    metrics.upload_refused(exc.reason)
-                    if data:
-                        budgets.give_back_upload(w, s, state, len(data))
-                    errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
-                    continue
-                upload_id = add_upload(token, accepted.content)
-                files.append({"id": upload_id, "name": name, "kind": kind, "kind_label": kinds[kind],
-                              "media_type": accepted.media_type, "pages": accepted.pages,
-                              "bytes": len(data)})
-                flash(_("%(file)s uploaded", file=name))
         else:
             together = target is not None or request.form.get("together") == "1"
             errors += _take(w, s, state, files, chosen, kind, target, together)
