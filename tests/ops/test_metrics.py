@@ -55,7 +55,7 @@ def test_a_journey_moves_the_counters_and_no_label_holds_what_was_typed(make_app
         other.post("/claim/expenses", {})
         for step in ("payment", "bank", "bank-iban"):
             other.post(f"/claim/{step}", CLAIM[step])
-        assert "must be a PDF, JPG or PNG" in upload(other, "notes.txt", b"plain text").get_data(as_text=True)
+        assert "must be a PDF, JPG, PNG or HEIC" in upload(other, "notes.txt", b"plain text").get_data(as_text=True)
         assert "only so many files" in upload(other, "receipt.jpg", jpeg_bytes()).get_data(as_text=True)
         after = scrape(server.url)
     assert len(smtp_server.messages) == 1
