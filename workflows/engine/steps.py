@@ -21,6 +21,10 @@ class Step:
     # Initial values computed from other answers (e.g. a currency from the country of treatment).
     defaults: Callable[[Answers], dict] | None = None
     kind: str = "form"
+    # The section the progress indicator puts this page in: the name of the step that heads
+    # it. By default a step that always applies heads a section of its own and a conditional
+    # one joins the section before it, so the count of sections never changes (Wizard.sections).
+    section: str | None = None
 
     def applies(self, answers: Answers) -> bool:
         return self.show_if is None or bool(self.show_if(answers))

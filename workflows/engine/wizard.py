@@ -6,12 +6,22 @@ answers in and acts on what comes back, so every rule here can be tested with pl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .answers import Answers, Row
+from .i18n import lazy_gettext as _l
 from .steps import Step
 
 RESERVED = {"start", "check", "done", "new"}
+CHECK_TITLE = _l("Check your answers")
+
+
+class Progress(NamedTuple):
+    """Where a page is in its journey: section n of total, by its title."""
+
+    n: int
+    total: int
+    title: Any
 
 
 @dataclass
@@ -36,6 +46,25 @@ class Wizard:
             raise ValueError(f"{self.slug}: step names must be unique")
         if RESERVED & set(self.by_name):
             raise ValueError(f"{self.slug}: {RESERVED} are page names, not step names")
+        self.sections, self.section_of = self._sections()
+
+    def _sections(self) -> tuple[list[Step], dict[str, int]]:
+        """The sections of the progress indicator, fixed whatever the answers: a count of
+        steps would grow as answers bring steps in ("Step 1 of 7", then "Step 3 of 8").
+        Each section is headed by a step that always applies, so none is ever skipped, and
+        holds the steps after it that join it (Step.section)."""
+        heads: list[Step] = []
+        index: dict[str, int] = {}
+        for step in self.steps:
+            head = step.section or (step.name if step.show_if is None else heads and heads[-1].name)
+            if head == step.name:
+                if step.show_if is not None:
+                    raise ValueError(f"{self.slug}: {step.name} may not apply, so it cannot head a section")
+                heads.append(step)
+            elif not heads or heads[-1].name != head:
+                raise ValueError(f"{self.slug}: {step.name} must come right after the steps of section {head!r}")
+            index[step.name] = len(heads) - 1
+        return heads, index
 
     def step(self, name: str) -> Step | None:
         return self.by_name.get(name)
@@ -92,11 +121,15 @@ class Wizard:
         index = names.index(name)
         return steps[index - 1] if index else None
 
-    def progress(self, name: str, answers: Answers) -> tuple[int, int]:
-        """("Step N of M"): the count shifts as conditional steps come and go; the last step
-        is "Check your answers"."""
-        names = [s.name for s in self.relevant_steps(answers)] + ["check"]
-        return (names.index(name) + 1 if name in names else 0), len(names)
+    def progress(self, name: str, answers: Answers | None = None) -> Progress:
+        """The section of step `name` (or "check"), counted among all the journey's sections
+        and "Check your answers" last: the same total on every page, whatever the answers
+        (taken, and not read, so that callers need not know that)."""
+        total = len(self.sections) + 1
+        if name not in self.section_of:
+            return Progress(total, total, CHECK_TITLE)
+        n = self.section_of[name]
+        return Progress(n + 1, total, self.sections[n].title)
 
     def review(self, answers: Answers) -> list[tuple[Step, list[Row]]]:
         answers = self.clean(answers)
