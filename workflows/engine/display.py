@@ -44,11 +44,12 @@ def format_date(value) -> str:
     return babel_date(value, "long", locale=locale)
 
 
-def format_amount(amount) -> str:
+def format_amount(amount, places: int = 2) -> str:
+    """"1,234.50" in English, the page language's grouping and decimal sign elsewhere."""
     locale = get_locale()
     if locale is None or locale.language == "en":
-        return f"{Decimal(amount):,.2f}"
-    return format_decimal(Decimal(amount), "#,##0.00", locale=locale)
+        return f"{Decimal(amount):,.{places}f}"
+    return format_decimal(Decimal(amount), "#,##0" + ("." + "0" * places if places else ""), locale=locale)
 
 
 def format_money(amount, currency: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
-from wtforms import BooleanField, ValidationError
+from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 
 from ... import administrators
@@ -90,21 +90,10 @@ class ExpenseForm(Form):
                            limit=120, hint=_l("Doctor, dentist, hospital or pharmacy."))
     description = F.TextField(_l("Description"), _l("Enter what the expense was for"), limit=200,
                               hint=_l("For example: consultation, X-ray, prescription medicine."))
-    amount = AmountField(_l("Amount"), render_kw={"inputmode": "decimal", "class": "w-10",
-                                              "spellcheck": "false"},
+    amount = AmountField(_l("Amount"), currency_field="currency",
+                         render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"},
                          description=_l("As on the invoice, for example 120.50"))
     currency = F.CurrencyField(_l("Currency"), _l("Select the currency of the invoice"))
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        amount = getattr(self.amount, "amount", None)
-        if ok and amount is not None:
-            try:
-                F.check_minor_units(amount, self.currency.data, self.amount.label.text)
-            except ValidationError as exc:
-                self.amount.errors = [str(exc)]
-                return False
-        return ok
 
 
 class PaymentForm(Form):

@@ -132,7 +132,8 @@ class MedicalForm(Form):
     icd10 = F.TextField(_l("ICD-10 code, if known"), "", limit=8, optional=True,
                         hint=_l("From the doctor's letter, like S72.0 or K35.8."),
                         render_kw={"class": "w-10", "spellcheck": "false"})
-    cost = AmountField(_l("Estimated cost, if known"), optional=True,
+    cost = AmountField(_l("Estimated cost, if known"), optional=True, currency_field="currency",
+                       called=_l("Estimated cost"),
                        description=_l("From the hospital's estimate."),
                        render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"})
     currency = F.CurrencyField(_l("Currency of the estimate"))
@@ -140,9 +141,6 @@ class MedicalForm(Form):
     def validate_currency(self, field):
         if self.cost.data and not field.data:
             raise ValidationError(_l("Select the currency of the estimate"))
-        amount = getattr(self.cost, "amount", None)
-        if amount is not None and field.data:
-            F.check_minor_units(amount, field.data, _("Estimated cost"))
 
     def validate_icd10(self, field):
         if field.data:
