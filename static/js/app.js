@@ -31,6 +31,7 @@
       field.focus({ preventScroll: true });
     });
     root.querySelectorAll("select[data-filter]").forEach(filterable);
+    root.querySelectorAll("input[type=radio][data-aria-controls]").forEach(reveals);
     // Copy the email text to the clipboard.
     root.querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
@@ -42,6 +43,28 @@
       });
     });
     return summary;
+  }
+
+  // GOV.UK's conditional reveal: an answer that reveals a question below it controls it
+  // (aria-controls). GOV.UK also sets aria-expanded, which ARIA allows on a checkbox but not
+  // on a radio (axe-core: aria-allowed-attr, critical; govuk-frontend issue 979), so a radio
+  // goes without: the revealed question follows it straight away in reading order. Every
+  // radio of the group can change it, and only the chosen one fires an event, so each
+  // change syncs the whole group.
+  function reveals(input) {
+    var target = document.getElementById(input.getAttribute("data-aria-controls"));
+    if (!target) return;
+    input.setAttribute("aria-controls", target.id);
+    input.removeAttribute("data-aria-controls");
+    var sync = function () {
+      if (input.type === "checkbox") input.setAttribute("aria-expanded", input.checked ? "true" : "false");
+      target.classList.toggle("conditional-hidden", !input.checked);
+    };
+    sync();
+    var group = input.form ? input.form.elements[input.name] : [input];
+    Array.prototype.forEach.call(group.length === undefined ? [group] : group, function (radio) {
+      radio.addEventListener("change", sync);
+    });
   }
 
   // Long lists (currencies): a box above the list narrows it to the options whose text has

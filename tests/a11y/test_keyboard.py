@@ -145,8 +145,8 @@ def test_guarantee_by_keyboard_only(keys, live_server):
     keys.heading("The admission")
     yesterday = clock.today() - dt.timedelta(days=1)
     keys.choose("kind", "emergency")
+    keys.type("time", "21:15")  # revealed under "Emergency"
     keys.date("date", str(yesterday.day), str(yesterday.month), str(yesterday.year))
-    keys.type("time", "21:15")
     keys.choose("care", "inpatient")
     keys.type("nights", "3")
     keys.choose("room", "unknown")

@@ -21,8 +21,11 @@ def visible_fields(form):
 def form_answers(form) -> dict:
     """A form's data as JSON-able answers (dates as ISO strings, amounts as plain decimals)."""
     out = {}
+    applies = getattr(form, "applies", lambda name: True)
     for f in visible_fields(form):
-        if isinstance(f, AmountField):
+        if not applies(f.name):
+            out[f.name] = None  # a question that does not apply keeps no answer
+        elif isinstance(f, AmountField):
             out[f.name] = str(getattr(f, "amount", f.data))
         elif isinstance(f, DateInputField):
             out[f.name] = f.data.isoformat() if f.data else None

@@ -11,7 +11,35 @@ from .text import clean_text, has_letter, max_length, multi_line, required, sing
 
 
 class Form(FlaskForm):
-    """Base form: every field's input is cleaned before validation (notifications-admin style)."""
+    """Base form: every field's input is cleaned before validation (notifications-admin style).
+
+    `revealed_by` declares, as data, the questions that apply only after one answer to a
+    radio question of the same form: {"time": ("kind", "emergency")}. The page shows each
+    under that answer (GOV.UK's conditional reveal: CSS without JavaScript, aria-expanded
+    with it), and one that does not apply is neither checked nor kept: its answer is None.
+    """
+
+    revealed_by: dict[str, tuple[str, str]] = {}
+
+    def applies(self, name: str) -> bool:
+        rule = self.revealed_by.get(name)
+        return rule is None or self[rule[0]].data == rule[1]
+
+    def revealed_under(self, name: str, value) -> list:
+        """The fields shown under answer `value` of radio question `name`, in form order."""
+        return [self[f] for f, rule in self.revealed_by.items() if rule == (name, value)]
+
+    def validate(self, extra_validators=None):
+        skipped = {name for name in self.revealed_by if not self.applies(name)}
+        fields = self._fields
+        self._fields = {name: f for name, f in fields.items() if name not in skipped}
+        try:
+            ok = super().validate(extra_validators)
+        finally:
+            self._fields = fields
+        for name in skipped:
+            self[name].errors = []
+        return ok
 
     class Meta:
         def get_translations(self, form):

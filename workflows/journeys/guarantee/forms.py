@@ -46,7 +46,25 @@ class PatientForm(Form):
                           _l("Select the patient's relationship to the member"), RELATIONSHIPS)
 
 
+def admission_time(form, field):
+    """14:30, 1430, 14.30 or 14h30 (9:15 and 915 too), kept as 14:30."""
+    if not field.data:
+        return  # `required` has the message
+    if not re.fullmatch(r"([01]?\d|2[0-3])[:.h]?[0-5]\d", field.data):
+        raise ValidationError(_("Enter the admission time as hours and minutes, like 14:30"))
+    digits = re.sub(r"\D", "", field.data).zfill(4)
+    field.data = f"{digits[:2]}:{digits[2:]}"
+
+
+def stay_nights(form, field):
+    if field.data and (not re.fullmatch(r"[0-9]{1,3}", field.data) or not 1 <= int(field.data) <= 365):
+        raise ValidationError(_("Length of stay must be a number of nights from 1 to 365"))
+
+
 class AdmissionForm(Form):
+    # The time only for an emergency, the nights only for an inpatient stay (see Form).
+    revealed_by = {"time": ("kind", "emergency"), "nights": ("care", "inpatient")}
+
     kind = Radios(_l("Is the admission planned or an emergency?"),
                   _l("Select planned or emergency"), [
                       SelectChoice("planned", _l("Planned")),
@@ -54,15 +72,16 @@ class AdmissionForm(Form):
                   ])
     date = DateInputField(_l("Admission date"), [F.required(_l("Enter the admission date"))],
                           future_ok=True, description=_l("For example, 12 12 2026"))
-    time = F.TextField(_l("Admission time"), "", limit=5, optional=True,
+    time = F.TextField(_l("Admission time"), _l("Enter the time of the emergency admission, like 14:30"),
+                       limit=10, checks=[admission_time],
                        hint=_l("For an emergency admission: the time, like 14:30."),
                        render_kw={"class": "w-4", "inputmode": "numeric", "spellcheck": "false"})
     care = Radios(_l("Type of stay"), _l("Select inpatient or day case"), [
         SelectChoice("inpatient", _l("Inpatient (staying at least one night)")),
         SelectChoice("day", _l("Day case (no overnight stay)")),
     ])
-    nights = F.TextField(_l("Expected length of stay, in nights"), "", limit=3, optional=True,
-                         hint=_l("For an inpatient stay."),
+    nights = F.TextField(_l("Expected length of stay, in nights"), _l("Enter the expected length of stay in nights"),
+                         limit=10, checks=[stay_nights], hint=_l("For an inpatient stay."),
                          render_kw={"class": "w-4", "inputmode": "numeric"})
     room = Radios(_l("Room type"), _l("Select the room type, or not known"), [
         SelectChoice("private", _l("Private room")),
@@ -79,24 +98,6 @@ class AdmissionForm(Form):
             if problem:
                 self.date.errors = [problem]
                 ok = False
-        if self.kind.data == "emergency" and not self.time.data:
-            self.time.errors = [_("Enter the time of the emergency admission, like 14:30")]
-            ok = False
-        if self.time.data and not re.fullmatch(r"([01]?\d|2[0-3])[:.h]?[0-5]\d", self.time.data):
-            self.time.errors = [_("Enter the admission time as hours and minutes, like 14:30")]
-            ok = False
-        elif self.time.data:
-            digits = re.sub(r"\D", "", self.time.data).zfill(4)
-            self.time.data = f"{digits[:2]}:{digits[2:]}"
-        if self.care.data == "inpatient":
-            if not self.nights.data:
-                self.nights.errors = [_("Enter the expected length of stay in nights")]
-                ok = False
-            elif not re.fullmatch(r"[0-9]{1,3}", self.nights.data) or not 1 <= int(self.nights.data) <= 365:
-                self.nights.errors = [_("Length of stay must be a number of nights from 1 to 365")]
-                ok = False
-        elif self.care.data == "day":
-            self.nights.data = ""
         return ok
 
 
