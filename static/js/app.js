@@ -68,7 +68,9 @@
   }
 
   // Long lists (currencies): a box above the list narrows it to the options whose text has
-  // every word typed; the first match is chosen when the choice made no longer matches.
+  // every word typed. Typing never changes the choice: the option chosen (a default, like
+  // KES for Kenya) stays chosen and listed first until the member chooses another in the
+  // list (a click, or arrow keys: Enter or Down in the box goes to the list).
   function filterable(select) {
     if (!select.replaceChildren || !select.before) return; // older browsers: the plain list
     var all = Array.prototype.slice.call(select.options);
@@ -87,7 +89,9 @@
     status.setAttribute("role", "status");
     select.before(label, box, status);
     box.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") event.preventDefault(); // narrowing is not sending
+      if (event.key !== "Enter" && event.key !== "ArrowDown") return;
+      event.preventDefault(); // narrowing is neither sending nor choosing
+      select.focus();
     });
     box.addEventListener("input", function () {
       var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -97,11 +101,13 @@
       });
       if (!found.length) { status.textContent = select.dataset.filterNone; return; }
       var chosen = select.value;
-      var shown = words.length ? all.filter(function (o) { return !o.value || found.indexOf(o) >= 0; }) : all;
+      var kept = all.filter(function (o) { return o.value && o.value === chosen && found.indexOf(o) < 0; });
+      var shown = words.length ? all.filter(function (o) { return !o.value; }).concat(kept, found) : all;
       select.replaceChildren.apply(select, shown);
-      if (words.length && found.every(function (o) { return o.value !== chosen; })) select.value = found[0].value;
-      else select.value = chosen;
-      status.textContent = words.length ? select.dataset.filterCount.replace("{n}", found.length) : "";
+      select.value = chosen;
+      status.textContent = !words.length ? "" : kept.length
+        ? select.dataset.filterKept.replace("{n}", found.length).replace("{chosen}", kept[0].text)
+        : select.dataset.filterCount.replace("{n}", found.length);
     });
   }
 
