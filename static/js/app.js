@@ -25,10 +25,7 @@
       var field = link && document.getElementById(link.getAttribute("href").slice(1));
       if (!field) return;
       event.preventDefault();
-      var set = field.closest("fieldset");
-      var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
-      question.scrollIntoView();
-      field.focus({ preventScroll: true });
+      toField(field);
     });
     root.querySelectorAll("select[data-filter]").forEach(filterable);
     root.querySelectorAll("input[type=radio][data-aria-controls]").forEach(reveals);
@@ -43,6 +40,21 @@
       });
     });
     return summary;
+  }
+
+  function toField(field) {
+    var set = field.closest("fieldset");
+    var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
+    question.scrollIntoView();
+    field.focus({ preventScroll: true });
+  }
+
+  // A "Change" link of the check-answers page names its field (/claim/member#email):
+  // browsers scroll to it but leave the focus where it was; take it there.
+  function toFragment() {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var field = id && document.getElementById(id);
+    if (field && /^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) && field.closest("#answers")) toField(field);
   }
 
   // GOV.UK's conditional reveal: an answer that reveals a question below it controls it
@@ -126,8 +138,9 @@
     shown = url.split("#")[0];
     var summary = enhance(document);
     if (!summary) {
-      var heading = document.querySelector("main h1");
-      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      // What was just done ("Expense 2 saved") if the page says so, else its heading.
+      var target = document.querySelector("main .notice[tabindex]") || document.querySelector("main h1");
+      if (target) { if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1"); target.focus(); }
     }
   }
   function go(url, options, fallback) {
@@ -177,5 +190,5 @@
     setTimeout(function () { button.setAttribute("disabled", ""); }, 0);
   });
 
-  enhance(document);
+  if (!enhance(document)) toFragment();
 })();

@@ -7,7 +7,7 @@ from wtforms import StringField, TextAreaField
 from .contact import email_address, phone_number, reference_number
 from .dates import DateInputField
 from .i18n import lazy_gettext as _l
-from .text import clean_text, has_letter, max_length, multi_line, required, single_line
+from .text import clean_text, has_letter, max_length, multi_line, required, says_optional, single_line
 
 
 class Form(FlaskForm):
@@ -54,9 +54,17 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, **{**options, "filters": filters})
 
 
+def _first(optional, message):
+    """`required` for a required field; for one marked optional="say", the "(optional)" flag."""
+    if not optional:
+        return [required(message)]
+    return [says_optional] if optional == "say" else []
+
+
 def TextField(label, message, limit=200, hint="", optional=False, checks=(), **kw):
-    """A one-line text input: required (with `message`) unless optional, then `checks`."""
-    chain = ([] if optional else [required(message)]) + [single_line, max_length(limit), *checks]
+    """A one-line text input: required (with `message`) unless optional, then `checks`.
+    optional="say": optional, and the page says so after the label."""
+    chain = _first(optional, message) + [single_line, max_length(limit), *checks]
     return StringField(label, chain, description=hint, **kw)
 
 
@@ -89,5 +97,5 @@ def ReferenceField(label=_l("Personal reference number"),
 
 
 def ParagraphField(label, message, limit=2000, hint="", optional=False, **kw):
-    checks = ([] if optional else [required(message)]) + [multi_line, max_length(limit)]
+    checks = _first(optional, message) + [multi_line, max_length(limit)]
     return TextAreaField(label, checks, description=hint, **kw)

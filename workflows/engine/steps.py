@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .answers import Answers, Condition, Row
-from .display import display, form_answers, visible_fields
+from .display import display, form_answers, format_money, visible_fields
 from .i18n import gettext as _, lazy_gettext as _l, ngettext
 
 
@@ -49,10 +49,22 @@ class Step:
         return self.make_form(answers, meta={"csrf": False}).validate()
 
     def rows(self, answers: Answers) -> list[Row]:
+        """The answers given, each as its question (without "(optional)": that is for the
+        page that asks) and how it reads; an amount with its currency ("USD 12,000.00"),
+        whose own row then goes."""
         stored = answers.get(self.name) or {}
         form = self.make_form(answers, meta={"csrf": False})
-        return [Row(str(f.label.text), display(f, stored.get(f.name)), self.name)
-                for f in visible_fields(form) if stored.get(f.name) not in (None, "")]
+        fields = visible_fields(form)
+        priced = {f.currency_field: f for f in fields if getattr(f, "currency_field", None)}
+        rows = []
+        for f in fields:
+            value = stored.get(f.name)
+            if value in (None, "") or f.name in priced:
+                continue
+            currency = stored.get(getattr(f, "currency_field", None) or "")
+            shown = format_money(value, currency) if currency else display(f, value)
+            rows.append(Row(str(getattr(f, "called", None) or f.label.text), shown, self.name, field=f.id))
+        return rows
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class ListTexts:
     add_another: Any = _l("Add another item")
     change: Any = _l("Change item %(n)d")
     save: Any = _l("Save item")
+    saved: Any = _l("Item %(n)d saved")
     added: Callable[[int], str] = lambda n: ngettext("you have added %(num)d item",
                                                      "you have added %(num)d items", n)
     at_least: Any = _l("Add at least one item")

@@ -39,6 +39,9 @@ class Wizard:
     # a form class whose answers are stored under "declaration".
     declaration: type | None = None
     outputs: Any = None  # what the finished journey produces (documents, email): outputs.py
+    # Whom a journey in progress is about (the patient's name), so that the home page can
+    # say "Continue your claim for Arjun" to the member filling it in: answers -> name.
+    about: Callable[[Answers], str | None] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}
@@ -92,6 +95,11 @@ class Wizard:
 
     def is_complete(self, answers: Answers) -> bool:
         return self.first_unfinished(answers) is None
+
+    def resume_at(self, answers: Answers) -> str:
+        """Where a journey in progress goes on: its first unfinished step, or the review."""
+        pending = self.first_unfinished(answers)
+        return pending.name if pending else "check"
 
     def first_invalid(self, answers: Answers) -> Step | None:
         return next((s for s in self.relevant_steps(answers) if not s.is_valid(answers)), None)

@@ -4,7 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
-from .steps import STEPS
+from .steps import STEPS, patient
 
 JOURNEY = Wizard(
     slug="claim",
@@ -16,4 +16,6 @@ JOURNEY = Wizard(
     steps=STEPS,
     declaration=DeclarationForm,
     outputs=OUTPUTS,
+    # The patient, once the member has said who it is.
+    about=lambda answers: patient(answers)["name"] if "patient" in answers else None,
 )

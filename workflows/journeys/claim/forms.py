@@ -137,7 +137,7 @@ class BankIbanForm(Form):
 class BankLocalForm(Form):
     account_number = F.TextField(_l("Account number"), _l("Enter the account number"), limit=40,
                                  render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
-    bank_code = F.TextField(_l("Bank code (optional)"), "", limit=20, optional=True,
+    bank_code = F.TextField(_l("Bank code"), "", limit=20, optional="say",
                             hint=_l("Routing number, sort code, BSB or IFSC, if your bank has one."),
                             render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
     bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,

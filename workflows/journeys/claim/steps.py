@@ -59,6 +59,7 @@ EXPENSE_TEXTS = ListTexts(
     add_another=_l("Add another expense"),
     change=_l("Change expense %(n)d"),
     save=_l("Save expense"),
+    saved=_l("Expense %(n)d saved"),
     added=lambda n: ngettext("you have added %(num)d expense", "you have added %(num)d expenses", n),
     at_least=_l("Add at least one expense"),
     too_many=_l("You can add up to %(max)d expenses to one claim"),

@@ -54,7 +54,7 @@ class SendingForm(Form):
                         render_kw={"class": "w-4", "inputmode": "numeric"})
     paper = F.RadioChoices(_l("Paper size"), _l("Select the paper size"), [
         SelectChoice(k, _l(v)) for k, v in PAPERS.items()], hint=_l("Post always uses A4."))
-    message = F.ParagraphField(_l("Short message (optional)"), "", limit=400, optional=True,
+    message = F.ParagraphField(_l("Short message"), "", limit=400, optional="say",
                                hint=_l("Optional. Do not write medical details here: a cover page "
                                     "can be read by anyone near the fax machine."),
                                render_kw={"rows": 3})

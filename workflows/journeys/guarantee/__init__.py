@@ -31,4 +31,5 @@ JOURNEY = Wizard(
                            "%(administrator)s decide quickly. PDF, JPG or PNG, up to 10 MB each.")),
     ],
     outputs=OUTPUTS,
+    about=answer("patient", "patient_name"),
 )

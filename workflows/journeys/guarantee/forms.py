@@ -112,8 +112,8 @@ class HospitalForm(Form):
                                  region_field="country", hint="", autocomplete="off")
     contact_email = F.EmailField(_l("Admissions contact's email"), _l("Enter the admissions contact's email address"),
                                  autocomplete="off")
-    contact_fax = F.PhoneField(_l("Admissions contact's fax (optional)"), "", region_field="country",
-                               hint=_l("If the hospital has one."), optional=True, autocomplete="off")
+    contact_fax = F.PhoneField(_l("Admissions contact's fax"), "", region_field="country",
+                               hint=_l("If the hospital has one."), optional="say", autocomplete="off")
     doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100,
                               checks=[F.has_letter])
     doctor_specialty = F.TextField(_l("Treating doctor's specialty"), _l("Enter the treating doctor's specialty"),
