@@ -72,7 +72,7 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     fill_claim(web, finish=False)
     review = web.get("/claim/check")
     assert heading(review) == "Check your answers before finishing"
-    change = parse(review).find("a", href="/claim/treatment?change=1")
+    change = parse(review).find("a", href="/claim/treatment?change=1#kind")
     assert change is not None
     # Saying yes to an accident opens its step, then goes back to the review.
     response = web.post("/claim/treatment?change=1", dict(TREATMENT, accident="yes"))

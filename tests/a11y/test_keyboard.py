@@ -79,7 +79,9 @@ def test_claim_by_keyboard_only_reaches_the_done_page_and_sends(keys, live_serve
                                         "amount")})
         if line["currency"] != "EUR":  # EUR is the default (treated in France); CHF is searched for
             keys.tab_to("#currency-filter")
-            page.keyboard.type("swiss")
+            page.keyboard.type("swiss")  # narrows the list; EUR stays chosen, listed first
+            page.keyboard.press("Enter")  # to the list,
+            page.keyboard.press("ArrowDown")  # and the member chooses
             assert page.evaluate("document.getElementById('currency').value") == "CHF"
         keys.go("Save expense")
     keys.heading("Expenses: you have added 2 expenses")
