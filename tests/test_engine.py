@@ -33,10 +33,26 @@ def test_a_condition_on_an_irrelevant_step_does_not_count():
     assert TOY.clean(answers) == {"a": {"more": "no"}}
 
 
-def test_progress_counts_only_relevant_steps():
-    assert TOY.progress("c", {"a": {"more": "no"}}) == (2, 4)
-    assert TOY.progress("c", {"a": {"more": "yes"}}) == (3, 5)
-    assert TOY.progress("check", {"a": {"more": "yes"}}) == (5, 5)
+def test_progress_counts_sections_that_do_not_change_with_the_answers():
+    # "b" and "e" may not apply: they join the section before them, so every page of the
+    # journey counts the same sections (a, c, d, then the review) whatever the answers.
+    assert [s.name for s in TOY.sections] == ["a", "c", "d"]
+    assert TOY.progress("a") == (1, 4, "A")
+    assert TOY.progress("b") == (1, 4, "A")
+    assert TOY.progress("c") == (2, 4, "C")
+    assert TOY.progress("e") == (3, 4, "D")
+    assert TOY.progress("check") == (4, 4, "Check your answers")
+
+
+def test_a_section_is_headed_by_a_step_that_always_applies_and_holds_steps_in_a_row():
+    with pytest.raises(ValueError):  # nothing before it to join
+        Wizard("x", "X", steps=[Step("a", "A", show_if=when("z", "z", "z"))])
+    with pytest.raises(ValueError):  # a conditional step cannot head a section
+        Wizard("x", "X", steps=[Step("a", "A"), Step("b", "B", show_if=when("a", "x", "y"), section="b")])
+    with pytest.raises(ValueError):  # "c" would split section "a" in two
+        Wizard("x", "X", steps=[Step("a", "A"), Step("b", "B"), Step("c", "C", section="a")])
+    grouped = Wizard("x", "X", steps=[Step("a", "A"), Step("b", "B", section="a"), Step("c", "C")])
+    assert grouped.progress("b") == (1, 3, "A") and grouped.progress("c") == (2, 3, "C")
 
 
 def test_next_and_previous_walk_the_relevant_steps():

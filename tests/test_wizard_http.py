@@ -57,13 +57,13 @@ def test_unknown_journeys_and_steps_get_a_friendly_404(client):
             assert heading(response) == "Page not found"
 
 
-def test_step_count_follows_the_conditional_steps_and_back_links_walk_back(web):
+def test_a_page_brought_in_stays_in_its_section_and_back_links_walk_back(web):
     web.post("/claim/member", MEMBER)
     response = web.get("/claim/patient")
-    assert caption(response) == "Claim reimbursement · Step 2 of 7"
+    assert caption(response) == "Claim reimbursement · Section 2 of 7: The patient"
     assert parse(response).select_one("a.back")["href"] == "/claim/member"
     response = web.post("/claim/patient", {"who": "family"})
-    assert caption(response) == "Claim reimbursement · Step 3 of 8"
+    assert caption(response) == "Claim reimbursement · Section 2 of 7: The patient"
     assert heading(response) == "About the patient"
     assert parse(response).select_one("a.back")["href"] == "/claim/patient"
 
@@ -72,7 +72,7 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     fill_claim(web, finish=False)
     review = web.get("/claim/check")
     assert heading(review) == "Check your answers before finishing"
-    change = parse(review).find("a", href="/claim/treatment?change=1")
+    change = parse(review).find("a", href="/claim/treatment?change=1#kind")
     assert change is not None
     # Saying yes to an accident opens its step, then goes back to the review.
     response = web.post("/claim/treatment?change=1", dict(TREATMENT, accident="yes"))

@@ -25,12 +25,10 @@
       var field = link && document.getElementById(link.getAttribute("href").slice(1));
       if (!field) return;
       event.preventDefault();
-      var set = field.closest("fieldset");
-      var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
-      question.scrollIntoView();
-      field.focus({ preventScroll: true });
+      toField(field);
     });
     root.querySelectorAll("select[data-filter]").forEach(filterable);
+    root.querySelectorAll("input[type=radio][data-aria-controls]").forEach(reveals);
     // Copy the email text to the clipboard.
     root.querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
@@ -44,8 +42,47 @@
     return summary;
   }
 
+  function toField(field) {
+    var set = field.closest("fieldset");
+    var question = (set && set.querySelector("legend")) || (field.labels && field.labels[0]) || field;
+    question.scrollIntoView();
+    field.focus({ preventScroll: true });
+  }
+
+  // A "Change" link of the check-answers page names its field (/claim/member#email):
+  // browsers scroll to it but leave the focus where it was; take it there.
+  function toFragment() {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var field = id && document.getElementById(id);
+    if (field && /^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) && field.closest("#answers")) toField(field);
+  }
+
+  // GOV.UK's conditional reveal: an answer that reveals a question below it controls it
+  // (aria-controls). GOV.UK also sets aria-expanded, which ARIA allows on a checkbox but not
+  // on a radio (axe-core: aria-allowed-attr, critical; govuk-frontend issue 979), so a radio
+  // goes without: the revealed question follows it straight away in reading order. Every
+  // radio of the group can change it, and only the chosen one fires an event, so each
+  // change syncs the whole group.
+  function reveals(input) {
+    var target = document.getElementById(input.getAttribute("data-aria-controls"));
+    if (!target) return;
+    input.setAttribute("aria-controls", target.id);
+    input.removeAttribute("data-aria-controls");
+    var sync = function () {
+      if (input.type === "checkbox") input.setAttribute("aria-expanded", input.checked ? "true" : "false");
+      target.classList.toggle("conditional-hidden", !input.checked);
+    };
+    sync();
+    var group = input.form ? input.form.elements[input.name] : [input];
+    Array.prototype.forEach.call(group.length === undefined ? [group] : group, function (radio) {
+      radio.addEventListener("change", sync);
+    });
+  }
+
   // Long lists (currencies): a box above the list narrows it to the options whose text has
-  // every word typed; the first match is chosen when the choice made no longer matches.
+  // every word typed. Typing never changes the choice: the option chosen (a default, like
+  // KES for Kenya) stays chosen and listed first until the member chooses another in the
+  // list (a click, or arrow keys: Enter or Down in the box goes to the list).
   function filterable(select) {
     if (!select.replaceChildren || !select.before) return; // older browsers: the plain list
     var all = Array.prototype.slice.call(select.options);
@@ -64,7 +101,9 @@
     status.setAttribute("role", "status");
     select.before(label, box, status);
     box.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") event.preventDefault(); // narrowing is not sending
+      if (event.key !== "Enter" && event.key !== "ArrowDown") return;
+      event.preventDefault(); // narrowing is neither sending nor choosing
+      select.focus();
     });
     box.addEventListener("input", function () {
       var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -74,11 +113,13 @@
       });
       if (!found.length) { status.textContent = select.dataset.filterNone; return; }
       var chosen = select.value;
-      var shown = words.length ? all.filter(function (o) { return !o.value || found.indexOf(o) >= 0; }) : all;
+      var kept = all.filter(function (o) { return o.value && o.value === chosen && found.indexOf(o) < 0; });
+      var shown = words.length ? all.filter(function (o) { return !o.value; }).concat(kept, found) : all;
       select.replaceChildren.apply(select, shown);
-      if (words.length && found.every(function (o) { return o.value !== chosen; })) select.value = found[0].value;
-      else select.value = chosen;
-      status.textContent = words.length ? select.dataset.filterCount.replace("{n}", found.length) : "";
+      select.value = chosen;
+      status.textContent = !words.length ? "" : kept.length
+        ? select.dataset.filterKept.replace("{n}", found.length).replace("{chosen}", kept[0].text)
+        : select.dataset.filterCount.replace("{n}", found.length);
     });
   }
 
@@ -97,8 +138,9 @@
     shown = url.split("#")[0];
     var summary = enhance(document);
     if (!summary) {
-      var heading = document.querySelector("main h1");
-      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      // What was just done ("Expense 2 saved") if the page says so, else its heading.
+      var target = document.querySelector("main .notice[tabindex]") || document.querySelector("main h1");
+      if (target) { if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1"); target.focus(); }
     }
   }
   function go(url, options, fallback) {
@@ -204,5 +246,5 @@
     setTimeout(function () { button.setAttribute("disabled", ""); }, 0);
   });
 
-  enhance(document);
+  if (!enhance(document)) toFragment();
 })();

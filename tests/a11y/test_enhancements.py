@@ -1,5 +1,6 @@
 """What JavaScript adds, and only adds: a box that narrows the long currency list (by
-keyboard, announced, never sending the form), checked with axe-core while in use."""
+keyboard, announced, never sending the form, never changing the choice), checked with
+axe-core while in use; expenses saved in place, with the focus on what was done."""
 from __future__ import annotations
 
 import re
@@ -14,12 +15,12 @@ from tests.support.web import Browserless
 LINE = EXPENSES[1]  # 80 CHF in Basel
 
 
-def at_new_expense(page, live_server):
+def at_new_expense(page, live_server, treated_in=TREATMENT["country"]):
     """A claim answered over HTTP up to its expenses; the draft cookie handed to the browser."""
     web = Browserless(live_server.app.test_client())
     web.post("/claim/member", MEMBER)
     web.post("/claim/patient", {"who": "member"})
-    web.post("/claim/treatment", TREATMENT)
+    web.post("/claim/treatment", dict(TREATMENT, country=treated_in))
     hand_over(page, web.client, live_server.url)
     page.goto(live_server.url + "/claim/expenses/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
@@ -40,23 +41,29 @@ def test_currency_list_narrows_as_you_type(page, live_server):
     box.focus()
     page.keyboard.type("franc")
     francs = options(page)
-    assert 5 < len(francs) < 30 and francs[0] == "" and "CHF" in francs and "XOF" in francs
-    labels = page.locator("#currency option").all_inner_texts()[1:]
+    # EUR is not a franc, but it stays chosen (and listed first); screen readers hear so.
+    assert francs[:2] == ["", "EUR"] and 5 < len(francs) < 30 and "CHF" in francs and "XOF" in francs
+    labels = page.locator("#currency option").all_inner_texts()[2:]
     assert all("franc" in text.lower() for text in labels), labels
-    # EUR is not a franc: the first match is chosen, and screen readers hear how many match.
-    expect(select).to_have_value(francs[1])
-    expect(page.get_by_role("status")).to_have_text(f"{len(francs) - 1} matching currencies in the list")
+    expect(select).to_have_value("EUR")
+    expect(page.get_by_role("status")).to_have_text(
+        f"{len(francs) - 2} matching currencies in the list. Still chosen: EUR – Euro")
 
     box.press("ControlOrMeta+a")
     page.keyboard.type("swiss franc")
-    assert options(page) == ["", "CHF"]
-    expect(select).to_have_value("CHF")
-    page.keyboard.press("Enter")  # narrowing the list does not send the form
+    assert options(page) == ["", "EUR", "CHF"]
+    expect(select).to_have_value("EUR")
+    page.keyboard.press("Enter")  # to the list: narrowing neither sends the form nor chooses
+    expect(select).to_be_focused()
+    expect(select).to_have_value("EUR")
     expect(page.locator(".error-summary")).to_have_count(0)
+    page.keyboard.press("ArrowDown")  # choosing in the list does
+    expect(select).to_have_value("CHF")
 
+    box.focus()
     page.keyboard.type("zzz")  # nothing matches: the list stays as it was
     expect(page.get_by_role("status")).to_have_text("No currency matches: the list is unchanged")
-    assert options(page) == ["", "CHF"]
+    assert options(page) == ["", "EUR", "CHF"]
     box.press("ControlOrMeta+a")
     page.keyboard.press("Backspace")  # an empty box: every currency again, the choice kept
     assert options(page) == everything
@@ -93,7 +100,12 @@ def test_expenses_are_added_changed_and_removed_without_a_reload(page, live_serv
     page.get_by_role("button", name="Save expense").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
     assert page.url.endswith("/claim/expenses")
-    expect(page.locator("main h1")).to_be_focused()  # screen readers hear the new page
+    # Screen readers hear what was done; the message has no heavy box around it.
+    notice = page.get_by_role("status")
+    expect(notice).to_have_text("Expense 1 saved")
+    expect(notice).to_be_focused()
+    ring = notice.evaluate("e => { const s = getComputedStyle(e); return [s.outlineWidth, s.boxShadow]; }")
+    assert ring == ["2px", "none"]  # seen, but not the 3px yellow box with a shadow of controls
 
     page.get_by_role("link", name="Add another expense").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an expense")
@@ -160,3 +172,28 @@ def test_enter_in_a_swapped_form_saves_it_in_place(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Expenses: you have added 1 expense")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.evaluate("window.sameDocument") is True  # saved without a reload
+
+
+def test_typing_in_the_currency_box_never_changes_the_choice(page, live_server):
+    """Treated in Kenya: KES is chosen for the member. Typing "dollar" narrows the list and
+    keeps KES; only a choice in the list changes it, by mouse or by keyboard."""
+    at_new_expense(page, live_server, treated_in="KE")
+    select = page.get_by_label("Currency", exact=True)
+    expect(select).to_have_value("KES")
+    box = page.get_by_label("Find a currency: type a code or a name, like CHF or franc")
+    box.focus()
+    page.keyboard.type("dollar")
+    expect(select).to_have_value("KES")
+    shown = options(page)
+    assert shown[:2] == ["", "KES"] and "AUD" in shown and "USD" in shown
+    select.select_option("AUD")  # a deliberate choice, with the mouse
+    expect(select).to_have_value("AUD")
+
+    box.press("ControlOrMeta+a")
+    page.keyboard.type("us dollar")
+    expect(select).to_have_value("AUD")
+    page.keyboard.press("ArrowDown")  # by keyboard: down to the list, down to the first match
+    expect(select).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(select).to_have_value(options(page)[2])
+    assert options(page)[2] != "AUD"

@@ -110,7 +110,7 @@ def guarantee_pages(a: Audit):
     past = clock.today() - dt.timedelta(days=10)
     a.fails(SAVE, "guarantee: the admission, bad values", {
         "kind": "planned", "date-day": str(past.day), "date-month": str(past.month),
-        "date-year": str(past.year), "time": "25:00", "care": "inpatient", "nights": "0"})
+        "date-year": str(past.year), "care": "inpatient", "nights": "0"})
     a.press(SAVE, "guarantee: the hospital (emergency notice)", kind="emergency", time="21:15",
             nights="3", room="unknown", **date_parts("date", 1))
     a.expect_autocomplete({"contact_phone": "off", "contact_email": "off", "contact_fax": "off"})

@@ -79,7 +79,9 @@ def test_claim_by_keyboard_only_reaches_the_done_page_and_sends(keys, live_serve
                                         "amount")})
         if line["currency"] != "EUR":  # EUR is the default (treated in France); CHF is searched for
             keys.tab_to("#currency-filter")
-            page.keyboard.type("swiss")
+            page.keyboard.type("swiss")  # narrows the list; EUR stays chosen, listed first
+            page.keyboard.press("Enter")  # to the list,
+            page.keyboard.press("ArrowDown")  # and the member chooses
             assert page.evaluate("document.getElementById('currency').value") == "CHF"
         keys.go("Save expense")
     keys.heading("Expenses: you have added 2 expenses")
@@ -145,8 +147,8 @@ def test_guarantee_by_keyboard_only(keys, live_server):
     keys.heading("The admission")
     yesterday = clock.today() - dt.timedelta(days=1)
     keys.choose("kind", "emergency")
+    keys.type("time", "21:15")  # revealed under "Emergency"
     keys.date("date", str(yesterday.day), str(yesterday.month), str(yesterday.year))
-    keys.type("time", "21:15")
     keys.choose("care", "inpatient")
     keys.type("nights", "3")
     keys.choose("room", "unknown")

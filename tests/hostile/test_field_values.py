@@ -98,7 +98,7 @@ def test_impossible_admission_dates(member, changes, message):
     ("Infinity", "Amount must be a number, like 120.50"),
     ("0x1F", "Amount must be a number, like 120.50"),
     ("99999999999", "Amount must be less than 10,000,000"),
-    ("12.345", "Amount in EUR can have at most 2 decimal places"),
+    ("12.345", "Amount in EUR can have at most 2 decimal places. Did you mean 12,345.00?"),
 ])
 def test_impossible_amounts_get_a_message(member, amount, message):
     to_expenses(member)

@@ -88,6 +88,9 @@ def test_an_encoded_word_is_refused_next_to_the_field_and_kept_on_the_page(site,
     answers = dict(answers[0] if isinstance(answers, list) else answers)
     payload = EMAIL_PAYLOAD if "email" in field else PAYLOADS[len(field) % len(PAYLOADS)]
     answers[field] = payload
+    shown_by = getattr(step.form, "revealed_by", {}).get(field)
+    if shown_by:  # a question asked only after another answer: give that answer
+        answers[shown_by[0]] = shown_by[1]
     page = member.post(url, answers)
     assert page.status_code == 200
     message = field_error(page, field)

@@ -62,9 +62,13 @@ def scroll_width(page, viewport: dict) -> int | None:
 
 
 def set_values(page, values: dict):
-    """Fill a form by field name, whatever the control: text, textarea, select, radio, checkbox."""
+    """Fill a form by field name, whatever the control: text, textarea, select, radio, checkbox.
+    Nothing is typed (an empty value) into a question the page does not show: one revealed
+    only by another answer (a member cannot type there, and Playwright would wait for it)."""
     for name, value in values.items():
         controls = page.locator(f'[name="{name}"]')
+        if value == "" and not controls.first.is_visible():
+            continue
         kind = controls.first.evaluate("e => e.type")
         if kind == "radio":
             page.locator(f'input[name="{name}"][value="{value}"]').check()

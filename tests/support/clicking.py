@@ -102,7 +102,8 @@ def start_request(page, live_server):
 def fill_admission(page, kind, day: dt.date, time=""):
     choose(page, "Is the admission planned or an emergency?", kind)
     fill_date(page, "Admission date", parts(day))
-    label(page, "Admission time").fill(time)
+    if time:  # asked for an emergency only
+        label(page, "Admission time").fill(time)
     choose(page, "Type of stay", "Inpatient (staying at least one night)")
     label(page, "Expected length of stay, in nights").fill("3")
     choose(page, "Room type", "Not known yet")

@@ -30,6 +30,18 @@ def opened(pages: dict, opener: dict) -> dict:
     return {**pages, **{name: {**pages.get(name, {}), **answers} for name, answers in opener.items()}}
 
 
+def every_opened(pages: dict, openers: dict) -> dict:
+    """The sample answers with the changes of every opener (examples.openers()) laid over them
+    at once, so that one walk is asked for as many of the pages only some members see as can
+    go together (where two openers change the same answer, the later one wins)."""
+    out = {name: dict(value) if isinstance(value, dict) else value for name, value in pages.items()}
+    for opener in openers.values():
+        for name, answers in opener.items():
+            changed = {k: v for k, v in answers.items() if (pages.get(name) or {}).get(k) != v}
+            out[name] = {**(out.get(name) or {}), **changed}
+    return out
+
+
 def walk(wizard: Wizard, pages: dict) -> Iterator[tuple[Step, object]]:
     """(step, what is typed there) for each page the engine asks for, in its order, as if each
     had been answered with `pages` (step name -> answers) once the caller gets the next."""

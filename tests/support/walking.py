@@ -129,6 +129,8 @@ class KeyboardWalk:
         missing = [name for name in values if name not in order]
         assert not missing, f"no field {missing} on {self.page.url}"
         for name in sorted(values, key=order.index):
+            if values[name] == "" and not self.page.locator(f'[name="{name}"]').first.is_visible():
+                continue  # a question not shown (revealed by another answer): nothing to type
             value, kind = values[name], self.page.evaluate(KIND_JS, name)
             if kind == "radio":
                 self.keys.choose(name, value)

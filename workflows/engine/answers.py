@@ -27,3 +27,4 @@ class Row:
     value: str
     step: str
     href_suffix: str = ""  # e.g. "/2" to change the third expense
+    field: str = ""  # the id of the field the "Change" link takes the member to

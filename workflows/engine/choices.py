@@ -105,5 +105,6 @@ def CurrencyField(label, message="", hint="", **kw):
     kw["render_kw"] = {"data-filter": _l("Find a currency: type a code or a name, like CHF or franc"),
                        "data-filter-count": _l("{n} matching currencies in the list"),
                        "data-filter-none": _l("No currency matches: the list is unchanged"),
+                       "data-filter-kept": _l("{n} matching currencies in the list. Still chosen: {chosen}"),
                        **kw.get("render_kw", {})}
     return ChoiceSelectField(label, choices=currency_choices(), message=message, description=hint, **kw)

@@ -21,8 +21,11 @@ def visible_fields(form):
 def form_answers(form) -> dict:
     """A form's data as JSON-able answers (dates as ISO strings, amounts as plain decimals)."""
     out = {}
+    applies = getattr(form, "applies", lambda name: True)
     for f in visible_fields(form):
-        if isinstance(f, AmountField):
+        if not applies(f.name):
+            out[f.name] = None  # a question that does not apply keeps no answer
+        elif isinstance(f, AmountField):
             out[f.name] = str(getattr(f, "amount", f.data))
         elif isinstance(f, DateInputField):
             out[f.name] = f.data.isoformat() if f.data else None
@@ -44,11 +47,12 @@ def format_date(value) -> str:
     return babel_date(value, "long", locale=locale)
 
 
-def format_amount(amount) -> str:
+def format_amount(amount, places: int = 2) -> str:
+    """"1,234.50" in English, the page language's grouping and decimal sign elsewhere."""
     locale = get_locale()
     if locale is None or locale.language == "en":
-        return f"{Decimal(amount):,.2f}"
-    return format_decimal(Decimal(amount), "#,##0.00", locale=locale)
+        return f"{Decimal(amount):,.{places}f}"
+    return format_decimal(Decimal(amount), "#,##0" + ("." + "0" * places if places else ""), locale=locale)
 
 
 def format_money(amount, currency: str) -> str:

@@ -7,11 +7,39 @@ from wtforms import StringField, TextAreaField
 from .contact import email_address, phone_number, reference_number
 from .dates import DateInputField
 from .i18n import lazy_gettext as _l
-from .text import clean_text, has_letter, max_length, multi_line, required, single_line
+from .text import clean_text, has_letter, max_length, multi_line, required, says_optional, single_line
 
 
 class Form(FlaskForm):
-    """Base form: every field's input is cleaned before validation (notifications-admin style)."""
+    """Base form: every field's input is cleaned before validation (notifications-admin style).
+
+    `revealed_by` declares, as data, the questions that apply only after one answer to a
+    radio question of the same form: {"time": ("kind", "emergency")}. The page shows each
+    under that answer (GOV.UK's conditional reveal: CSS without JavaScript, aria-expanded
+    with it), and one that does not apply is neither checked nor kept: its answer is None.
+    """
+
+    revealed_by: dict[str, tuple[str, str]] = {}
+
+    def applies(self, name: str) -> bool:
+        rule = self.revealed_by.get(name)
+        return rule is None or self[rule[0]].data == rule[1]
+
+    def revealed_under(self, name: str, value) -> list:
+        """The fields shown under answer `value` of radio question `name`, in form order."""
+        return [self[f] for f, rule in self.revealed_by.items() if rule == (name, value)]
+
+    def validate(self, extra_validators=None):
+        skipped = {name for name in self.revealed_by if not self.applies(name)}
+        fields = self._fields
+        self._fields = {name: f for name, f in fields.items() if name not in skipped}
+        try:
+            ok = super().validate(extra_validators)
+        finally:
+            self._fields = fields
+        for name in skipped:
+            self[name].errors = []
+        return ok
 
     class Meta:
         def get_translations(self, form):
@@ -26,9 +54,17 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, **{**options, "filters": filters})
 
 
+def _first(optional, message):
+    """`required` for a required field; for one marked optional="say", the "(optional)" flag."""
+    if not optional:
+        return [required(message)]
+    return [says_optional] if optional == "say" else []
+
+
 def TextField(label, message, limit=200, hint="", optional=False, checks=(), **kw):
-    """A one-line text input: required (with `message`) unless optional, then `checks`."""
-    chain = ([] if optional else [required(message)]) + [single_line, max_length(limit), *checks]
+    """A one-line text input: required (with `message`) unless optional, then `checks`.
+    optional="say": optional, and the page says so after the label."""
+    chain = _first(optional, message) + [single_line, max_length(limit), *checks]
     return StringField(label, chain, description=hint, **kw)
 
 
@@ -61,5 +97,5 @@ def ReferenceField(label=_l("Personal reference number"),
 
 
 def ParagraphField(label, message, limit=2000, hint="", optional=False, **kw):
-    checks = ([] if optional else [required(message)]) + [multi_line, max_length(limit)]
+    checks = _first(optional, message) + [multi_line, max_length(limit)]
     return TextAreaField(label, checks, description=hint, **kw)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .answers import Answers, Condition, Row
-from .display import display, form_answers, visible_fields
+from .display import display, form_answers, format_money, visible_fields
 from .i18n import gettext as _, lazy_gettext as _l, ngettext
 
 
@@ -21,6 +21,10 @@ class Step:
     # Initial values computed from other answers (e.g. a currency from the country of treatment).
     defaults: Callable[[Answers], dict] | None = None
     kind: str = "form"
+    # The section the progress indicator puts this page in: the name of the step that heads
+    # it. By default a step that always applies heads a section of its own and a conditional
+    # one joins the section before it, so the count of sections never changes (Wizard.sections).
+    section: str | None = None
 
     def applies(self, answers: Answers) -> bool:
         return self.show_if is None or bool(self.show_if(answers))
@@ -45,14 +49,25 @@ class Step:
         return self.make_form(answers, meta={"csrf": False}).validate()
 
     def rows(self, answers: Answers) -> list[Row]:
+        """The answers given, each as its question (without "(optional)": that is for the
+        page that asks) and how it reads; an amount with its currency ("USD 12,000.00"),
+        whose own row then goes."""
         stored = answers.get(self.name) or {}
         form = self.make_form(answers, meta={"csrf": False})
         # A form's `service_choices` (e.g. "keep my bank details for the next claim") are
         # about this service, not answers for the administrator: not in rows or documents.
         private = getattr(form, "service_choices", ())
-        return [Row(str(f.label.text), display(f, stored.get(f.name)), self.name)
-                for f in visible_fields(form)
-                if stored.get(f.name) not in (None, "") and f.name not in private]
+        fields = [f for f in visible_fields(form) if f.name not in private]
+        priced = {f.currency_field: f for f in fields if getattr(f, "currency_field", None)}
+        rows = []
+        for f in fields:
+            value = stored.get(f.name)
+            if value in (None, "") or f.name in priced:
+                continue
+            currency = stored.get(getattr(f, "currency_field", None) or "")
+            shown = format_money(value, currency) if currency else display(f, value)
+            rows.append(Row(str(getattr(f, "called", None) or f.label.text), shown, self.name, field=f.id))
+        return rows
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class ListTexts:
     add_another: Any = _l("Add another item")
     change: Any = _l("Change item %(n)d")
     save: Any = _l("Save item")
+    saved: Any = _l("Item %(n)d saved")
     added: Callable[[int], str] = lambda n: ngettext("you have added %(num)d item",
                                                      "you have added %(num)d items", n)
     at_least: Any = _l("Add at least one item")

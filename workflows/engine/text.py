@@ -69,6 +69,14 @@ def required(message):
     return check
 
 
+def says_optional(form, field):
+    """Checks nothing: flags the field so that its page adds "(optional)" to its label, while
+    the check-answers page and documents show the question alone."""
+
+
+says_optional.field_flags = {"optional": True}
+
+
 def has_letter(form, field):
     """A name needs at least one letter that prints."""
     if field.data and not any(unicodedata.category(c).startswith("L") for c in field.data):

@@ -6,12 +6,22 @@ answers in and acts on what comes back, so every rule here can be tested with pl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .answers import Answers, Row
+from .i18n import lazy_gettext as _l
 from .steps import Step
 
 RESERVED = {"start", "check", "done", "new"}
+CHECK_TITLE = _l("Check your answers")
+
+
+class Progress(NamedTuple):
+    """Where a page is in its journey: section n of total, by its title."""
+
+    n: int
+    total: int
+    title: Any
 
 
 @dataclass
@@ -32,6 +42,9 @@ class Wizard:
     # What "start again" keeps from a finished round's answers; by default the first step
     # (the member's or writer's own details).
     carry_over: Callable[[Answers], Answers] | None = None
+    # Whom a journey in progress is about (the patient's name), so that the home page can
+    # say "Continue your claim for Arjun" to the member filling it in: answers -> name.
+    about: Callable[[Answers], str | None] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}
@@ -39,6 +52,25 @@ class Wizard:
             raise ValueError(f"{self.slug}: step names must be unique")
         if RESERVED & set(self.by_name):
             raise ValueError(f"{self.slug}: {RESERVED} are page names, not step names")
+        self.sections, self.section_of = self._sections()
+
+    def _sections(self) -> tuple[list[Step], dict[str, int]]:
+        """The sections of the progress indicator, fixed whatever the answers: a count of
+        steps would grow as answers bring steps in ("Step 1 of 7", then "Step 3 of 8").
+        Each section is headed by a step that always applies, so none is ever skipped, and
+        holds the steps after it that join it (Step.section)."""
+        heads: list[Step] = []
+        index: dict[str, int] = {}
+        for step in self.steps:
+            head = step.section or (step.name if step.show_if is None else heads and heads[-1].name)
+            if head == step.name:
+                if step.show_if is not None:
+                    raise ValueError(f"{self.slug}: {step.name} may not apply, so it cannot head a section")
+                heads.append(step)
+            elif not heads or heads[-1].name != head:
+                raise ValueError(f"{self.slug}: {step.name} must come right after the steps of section {head!r}")
+            index[step.name] = len(heads) - 1
+        return heads, index
 
     def step(self, name: str) -> Step | None:
         return self.by_name.get(name)
@@ -66,6 +98,11 @@ class Wizard:
 
     def is_complete(self, answers: Answers) -> bool:
         return self.first_unfinished(answers) is None
+
+    def resume_at(self, answers: Answers) -> str:
+        """Where a journey in progress goes on: its first unfinished step, or the review."""
+        pending = self.first_unfinished(answers)
+        return pending.name if pending else "check"
 
     def first_invalid(self, answers: Answers) -> Step | None:
         return next((s for s in self.relevant_steps(answers) if not s.is_valid(answers)), None)
@@ -95,11 +132,15 @@ class Wizard:
         index = names.index(name)
         return steps[index - 1] if index else None
 
-    def progress(self, name: str, answers: Answers) -> tuple[int, int]:
-        """("Step N of M"): the count shifts as conditional steps come and go; the last step
-        is "Check your answers"."""
-        names = [s.name for s in self.relevant_steps(answers)] + ["check"]
-        return (names.index(name) + 1 if name in names else 0), len(names)
+    def progress(self, name: str, answers: Answers | None = None) -> Progress:
+        """The section of step `name` (or "check"), counted among all the journey's sections
+        and "Check your answers" last: the same total on every page, whatever the answers
+        (taken, and not read, so that callers need not know that)."""
+        total = len(self.sections) + 1
+        if name not in self.section_of:
+            return Progress(total, total, CHECK_TITLE)
+        n = self.section_of[name]
+        return Progress(n + 1, total, self.sections[n].title)
 
     def kept_for_next(self, answers: Answers) -> Answers:
         if self.carry_over is not None:

@@ -88,6 +88,7 @@ def item(journey, step, index):
             items[position] = {**value, "id": items[position].get("id") or uuid.uuid4().hex}
         answers[s.name] = {"items": items, "done": False}
         save_state(w, state)
+        flash(str(s.texts.saved) % {"n": len(items) if position is None else position + 1})
         return redirect(step_url(w, s.name, change=changing()), 303)
     return page("wizard/item.html", w, s, answers, form, index=position, count=len(items))
 

@@ -4,7 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
-from .steps import STEPS, carry_over
+from .steps import STEPS, carry_over, patient
 
 JOURNEY = Wizard(
     slug="claim",
@@ -17,4 +17,6 @@ JOURNEY = Wizard(
     declaration=DeclarationForm,
     outputs=OUTPUTS,
     carry_over=carry_over,
+    # The patient, once the member has said who it is.
+    about=lambda answers: patient(answers)["name"] if "patient" in answers else None,
 )

@@ -91,21 +91,10 @@ class ExpenseForm(Form):
                            limit=120, hint=_l("Doctor, dentist, hospital or pharmacy."))
     description = F.TextField(_l("Description"), _l("Enter what the expense was for"), limit=200,
                               hint=_l("For example: consultation, X-ray, prescription medicine."))
-    amount = AmountField(_l("Amount"), render_kw={"inputmode": "decimal", "class": "w-10",
-                                              "spellcheck": "false"},
+    amount = AmountField(_l("Amount"), currency_field="currency",
+                         render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"},
                          description=_l("As on the invoice, for example 120.50"))
     currency = F.CurrencyField(_l("Currency"), _l("Select the currency of the invoice"))
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        amount = getattr(self.amount, "amount", None)
-        if ok and amount is not None:
-            try:
-                F.check_minor_units(amount, self.currency.data, self.amount.label.text)
-            except ValidationError as exc:
-                self.amount.errors = [str(exc)]
-                return False
-        return ok
 
 
 class PaymentForm(Form):
@@ -183,7 +172,7 @@ class BankLocalForm(Form):
     service_choices = ("keep",)
     account_number = F.TextField(_l("Account number"), _l("Enter the account number"), limit=40,
                                  render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-20"})
-    bank_code = F.TextField(_l("Bank code (optional)"), "", limit=20, optional=True,
+    bank_code = F.TextField(_l("Bank code"), "", limit=20, optional="say",
                             hint=_l("Routing number, sort code, BSB or IFSC, if your bank has one."),
                             render_kw={"spellcheck": "false", "autocomplete": "off", "class": "w-10"})
     bic = F.TextField(_l("BIC (SWIFT code)"), _l("Enter the BIC (SWIFT code)"), limit=11,

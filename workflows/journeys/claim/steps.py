@@ -59,6 +59,7 @@ EXPENSE_TEXTS = ListTexts(
     add_another=_l("Add another expense"),
     change=_l("Change expense %(n)d"),
     save=_l("Save expense"),
+    saved=_l("Expense %(n)d saved"),
     added=lambda n: ngettext("you have added %(num)d expense", "you have added %(num)d expenses", n),
     at_least=_l("Add at least one expense"),
     too_many=_l("You can add up to %(max)d expenses to one claim"),
@@ -79,16 +80,18 @@ def carry_over(answers: Answers) -> Answers:
     return kept
 
 
+# Pages only some claims have join the section of the page that brings them in, so the
+# progress indicator counts the same 7 sections on every page (Wizard.sections).
 STEPS = [
         Step("member", _l("Your details"), MemberForm),
         Step("patient", _l("The patient"), PatientForm),
         Step("family-member", _l("About the patient"), FamilyMemberForm,
-             show_if=when("patient", "who", "family")),
+             show_if=when("patient", "who", "family"), section="patient"),
         Step("treatment", _l("About the treatment"), TreatmentForm),
         Step("accident", _l("About the accident"), AccidentForm,
-             show_if=when("treatment", "accident", "yes")),
+             show_if=when("treatment", "accident", "yes"), section="treatment"),
         Step("other-insurance", _l("Other insurance"), OtherInsuranceForm,
-             show_if=when("treatment", "other_insurance", "yes")),
+             show_if=when("treatment", "other_insurance", "yes"), section="treatment"),
         ListStep("expenses", _l("Expenses"), ExpenseForm, texts=EXPENSE_TEXTS,
                  describe=describe_expense,
                  totals=lambda a: [(_l("Total in %(currency)s", currency=c), format_money(v, c))
@@ -96,12 +99,12 @@ STEPS = [
                  defaults=lambda a: {"currency": F.currency_for_country(answer("treatment", "country")(a))}),
         Step("payment", _l("How you want to be paid"), PaymentForm,
              defaults=lambda a: {"currency": F.currency_for_country(answer("member", "country")(a))}),
-        Step("bank", _l("Bank account"), BankForm, show_if=pays_by_bank,
+        Step("bank", _l("Bank account"), BankForm, show_if=pays_by_bank, section="payment",
              defaults=lambda a: {"country": answer("member", "country")(a)}),
         Step("bank-iban", _l("Bank account: IBAN"), BankIbanForm,
-             show_if=lambda a: pays_by_bank(a) and uses_iban_bank(a)),
+             show_if=lambda a: pays_by_bank(a) and uses_iban_bank(a), section="payment"),
         Step("bank-local", _l("Bank account details"), BankLocalForm,
-             show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a)),
+             show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a), section="payment"),
         UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
                    hint=_l("Upload itemised invoices and proofs of payment, and the signed "
                         "%(administrator)s claim form if you have it. PDF, or photos as JPG, PNG "

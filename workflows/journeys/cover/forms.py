@@ -39,26 +39,25 @@ class SenderForm(Form):
 
 
 class SendingForm(Form):
+    # "What it is about" only for "Other", and the paper size only for a fax: post is A4.
+    revealed_by = {"other": ("subject", "other"), "paper": ("method", "fax")}
+
     method = F.RadioChoices(_l("How are you sending it?"), _l("Select fax or post"), [
         SelectChoice("fax", _l("By fax, to %(fax)s", fax=FAX_NUMBER)),
         SelectChoice("post", _l("By post, to %(address)s", address=POSTAL_ADDRESS)),
     ])
     subject = F.RadioChoices(_l("What are you sending?"), _l("Select what you are sending"), subjects)
-    other = F.TextField(_l("If other: what it is about"), "", limit=60, optional=True,
-                        hint=_l("A few words, without medical details."))
+    other = F.TextField(_l("If other: what it is about"), _l("Enter what the fax or letter is about"),
+                        limit=60, hint=_l("A few words, without medical details."))
     pages = F.TextField(_l("How many pages follow this cover?"), _l("Enter the number of pages that follow"),
                         limit=3, hint=_l("Not counting the cover itself."),
                         render_kw={"class": "w-4", "inputmode": "numeric"})
     paper = F.RadioChoices(_l("Paper size"), _l("Select the paper size"), [
         SelectChoice(k, _l(v)) for k, v in PAPERS.items()], hint=_l("Post always uses A4."))
-    message = F.ParagraphField(_l("Short message (optional)"), "", limit=400, optional=True,
+    message = F.ParagraphField(_l("Short message"), "", limit=400, optional="say",
                                hint=_l("Optional. Do not write medical details here: a cover page "
                                     "can be read by anyone near the fax machine."),
                                render_kw={"rows": 3})
-
-    def validate_other(self, field):
-        if self.subject.data == "other" and not field.data:
-            raise ValidationError(_l("Enter what the fax or letter is about"))
 
     def validate_pages(self, field):
         if field.data and (not re.fullmatch(r"\d{1,3}", field.data) or not 1 <= int(field.data) <= 200):

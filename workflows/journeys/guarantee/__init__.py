@@ -31,4 +31,5 @@ JOURNEY = Wizard(
                            "%(administrator)s decide quickly. PDF, or photos as JPG, PNG or HEIC.")),
     ],
     outputs=OUTPUTS,
+    about=answer("patient", "patient_name"),
 )

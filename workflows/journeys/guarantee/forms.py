@@ -46,7 +46,25 @@ class PatientForm(Form):
                           _l("Select the patient's relationship to the member"), RELATIONSHIPS)
 
 
+def admission_time(form, field):
+    """14:30, 1430, 14.30 or 14h30 (9:15 and 915 too), kept as 14:30."""
+    if not field.data:
+        return  # `required` has the message
+    if not re.fullmatch(r"([01]?\d|2[0-3])[:.h]?[0-5]\d", field.data):
+        raise ValidationError(_("Enter the admission time as hours and minutes, like 14:30"))
+    digits = re.sub(r"\D", "", field.data).zfill(4)
+    field.data = f"{digits[:2]}:{digits[2:]}"
+
+
+def stay_nights(form, field):
+    if field.data and (not re.fullmatch(r"[0-9]{1,3}", field.data) or not 1 <= int(field.data) <= 365):
+        raise ValidationError(_("Length of stay must be a number of nights from 1 to 365"))
+
+
 class AdmissionForm(Form):
+    # The time only for an emergency, the nights only for an inpatient stay (see Form).
+    revealed_by = {"time": ("kind", "emergency"), "nights": ("care", "inpatient")}
+
     kind = Radios(_l("Is the admission planned or an emergency?"),
                   _l("Select planned or emergency"), [
                       SelectChoice("planned", _l("Planned")),
@@ -54,15 +72,16 @@ class AdmissionForm(Form):
                   ])
     date = DateInputField(_l("Admission date"), [F.required(_l("Enter the admission date"))],
                           future_ok=True, description=_l("For example, 12 12 2026"))
-    time = F.TextField(_l("Admission time"), "", limit=5, optional=True,
+    time = F.TextField(_l("Admission time"), _l("Enter the time of the emergency admission, like 14:30"),
+                       limit=10, checks=[admission_time],
                        hint=_l("For an emergency admission: the time, like 14:30."),
                        render_kw={"class": "w-4", "inputmode": "numeric", "spellcheck": "false"})
     care = Radios(_l("Type of stay"), _l("Select inpatient or day case"), [
         SelectChoice("inpatient", _l("Inpatient (staying at least one night)")),
         SelectChoice("day", _l("Day case (no overnight stay)")),
     ])
-    nights = F.TextField(_l("Expected length of stay, in nights"), "", limit=3, optional=True,
-                         hint=_l("For an inpatient stay."),
+    nights = F.TextField(_l("Expected length of stay, in nights"), _l("Enter the expected length of stay in nights"),
+                         limit=10, checks=[stay_nights], hint=_l("For an inpatient stay."),
                          render_kw={"class": "w-4", "inputmode": "numeric"})
     room = Radios(_l("Room type"), _l("Select the room type, or not known"), [
         SelectChoice("private", _l("Private room")),
@@ -79,24 +98,6 @@ class AdmissionForm(Form):
             if problem:
                 self.date.errors = [problem]
                 ok = False
-        if self.kind.data == "emergency" and not self.time.data:
-            self.time.errors = [_("Enter the time of the emergency admission, like 14:30")]
-            ok = False
-        if self.time.data and not re.fullmatch(r"([01]?\d|2[0-3])[:.h]?[0-5]\d", self.time.data):
-            self.time.errors = [_("Enter the admission time as hours and minutes, like 14:30")]
-            ok = False
-        elif self.time.data:
-            digits = re.sub(r"\D", "", self.time.data).zfill(4)
-            self.time.data = f"{digits[:2]}:{digits[2:]}"
-        if self.care.data == "inpatient":
-            if not self.nights.data:
-                self.nights.errors = [_("Enter the expected length of stay in nights")]
-                ok = False
-            elif not re.fullmatch(r"[0-9]{1,3}", self.nights.data) or not 1 <= int(self.nights.data) <= 365:
-                self.nights.errors = [_("Length of stay must be a number of nights from 1 to 365")]
-                ok = False
-        elif self.care.data == "day":
-            self.nights.data = ""
         return ok
 
 
@@ -111,8 +112,8 @@ class HospitalForm(Form):
                                  region_field="country", hint="", autocomplete="off")
     contact_email = F.EmailField(_l("Admissions contact's email"), _l("Enter the admissions contact's email address"),
                                  autocomplete="off")
-    contact_fax = F.PhoneField(_l("Admissions contact's fax (optional)"), "", region_field="country",
-                               hint=_l("If the hospital has one."), optional=True, autocomplete="off")
+    contact_fax = F.PhoneField(_l("Admissions contact's fax"), "", region_field="country",
+                               hint=_l("If the hospital has one."), optional="say", autocomplete="off")
     doctor_name = F.TextField(_l("Treating doctor's name"), _l("Enter the treating doctor's name"), limit=100,
                               checks=[F.has_letter])
     doctor_specialty = F.TextField(_l("Treating doctor's specialty"), _l("Enter the treating doctor's specialty"),
@@ -132,7 +133,8 @@ class MedicalForm(Form):
     icd10 = F.TextField(_l("ICD-10 code, if known"), "", limit=8, optional=True,
                         hint=_l("From the doctor's letter, like S72.0 or K35.8."),
                         render_kw={"class": "w-10", "spellcheck": "false"})
-    cost = AmountField(_l("Estimated cost, if known"), optional=True,
+    cost = AmountField(_l("Estimated cost, if known"), optional=True, currency_field="currency",
+                       called=_l("Estimated cost"),
                        description=_l("From the hospital's estimate."),
                        render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"})
     currency = F.CurrencyField(_l("Currency of the estimate"))
@@ -140,9 +142,6 @@ class MedicalForm(Form):
     def validate_currency(self, field):
         if self.cost.data and not field.data:
             raise ValidationError(_l("Select the currency of the estimate"))
-        amount = getattr(self.cost, "amount", None)
-        if amount is not None and field.data:
-            F.check_minor_units(amount, field.data, _("Estimated cost"))
 
     def validate_icd10(self, field):
         if field.data:
