@@ -8,20 +8,20 @@ import os
 import secrets
 from pathlib import Path
 
-import click
-from flask import Flask, Request
+from flask import Flask, Request, abort, request
 from flask_babel import Babel
 from flask_mail import Mail
+from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import administrators, journeys, telemetry, web
+from workflows import administrators, journeys, operations, telemetry, web
 from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
-from workflows.store import DraftSessionInterface, Store, load_keys
+from workflows.store import DraftSessionInterface, Store, load_keys, schema
 from workflows.web.origin import ConnectionScheme
 
 csrf = CSRFProtect()
@@ -31,6 +31,7 @@ ENV_SETTINGS = {
     "ADMINISTRATOR": str,
     "JOURNEYS": lambda v: tuple(name.strip() for name in v.split(",") if name.strip()),
     "SECRET_KEY": str,
+    "SECRET_KEY_FALLBACKS": lambda v: [k.strip() for k in v.split(",") if k.strip()],
     "DATABASE_URL": str,
     "DRAFT_ENCRYPTION_KEYS": str,
     "DRAFT_LIFETIME_HOURS": float,
@@ -94,6 +95,23 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _accept_old_secret_keys(app: Flask) -> None:
+    """Rotating SECRET_KEY: set the new one, with the old one in SECRET_KEY_FALLBACKS, restart
+    every process; drop the fallback a day later (DRAFT_LIFETIME_HOURS).
+
+    Drafts do not depend on it: the cookie holds a random token, and the database keys a
+    draft by the token's SHA-256. What it signs are the forms' CSRF tokens (Flask-WTF), and
+    Flask's own SECRET_KEY_FALLBACKS covers only Flask's cookie sessions, which this app does
+    not use; so the old keys are handed to Flask-WTF here (itsdangerous: newest last), and a
+    page opened before the change can still be sent. What it keys (HMACs: rate-limit and
+    upload-budget counts, the derived finish reference and rotated draft token) uses the new
+    key alone: counts start again, and a finishing form sent twice across the restart may
+    make a second submission instead of finding the first."""
+    fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
+    if fallbacks and "WTF_CSRF_SECRET_KEY" not in app.config:
+        app.config["WTF_CSRF_SECRET_KEY"] = [*fallbacks, app.config["SECRET_KEY"]]
+
+
 def create_app(config: dict | None = None) -> Flask:
     # Before Flask's logger is first used: with a JSON handler in place it adds none of its own.
     telemetry.install_logging()
@@ -143,6 +161,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
+    _accept_old_secret_keys(app)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     # Form fields are small; a flood of them is refused before parsing.
     # (Flask's defaults are 1000 and 500 KB, so only a value given in `config` is kept.)
@@ -162,6 +181,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response,
                                                   sessionless=web.SESSIONLESS_PATHS)
     app.extensions["store"] = store
+    Migrate(app, store.db, directory=str(schema.MIGRATIONS))  # `flask db upgrade`, `flask db migrate`
+    try:
+        schema.check_at_start(store.engine, app.testing)
+    except schema.NotMigrated as exc:
+        _refuse_until_migrated(app, str(exc))
 
     mail_state = None
     if app.config["MAIL_SERVER"]:
@@ -172,7 +196,8 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
-    if mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing:
+    if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
+            and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
 
     if app.config["TRUSTED_PROXIES"] > 0:
@@ -195,32 +220,24 @@ def create_app(config: dict | None = None) -> Flask:
           default_translation_directories=";".join(str(c) for c in catalogues))
     app.jinja_env.globals.update(administrator=app.extensions["administrator"],
                                  journeys=app.extensions["journeys"])
-    _register_commands(app)
+    operations.register(app)
     # The app logs each request itself, as JSON with its route template (workflows/telemetry);
     # werkzeug's own line would repeat it with the raw path and query string.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
 
 
-def _register_commands(app: Flask) -> None:
-    @app.cli.group()
-    def outbox():
-        """Deliver queued email."""
+def _refuse_until_migrated(app: Flask, problem: str) -> None:
+    """A database this release must not use until an operator upgrades it (store/schema.py):
+    every page is the "service unavailable" page, the commands refuse, and the process stays
+    up so that `flask db upgrade` (which loads this app) can run."""
+    app.logger.error("%s", problem)
+    app.extensions["not_migrated"] = problem
 
-    @outbox.command("deliver")
-    def deliver():
-        count = app.extensions["postman"].deliver_due()
-        click.echo(f"{count} message(s) attempted")
-
-    @app.cli.group()
-    def drafts():
-        """Manage stored drafts."""
-
-    @drafts.command("purge")
-    def purge():
-        count = app.extensions["store"].purge_expired()
-        files = app.extensions["postman"].folder.sweep()
-        click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed")
+    @app.before_request
+    def refuse():
+        if request.endpoint != "static":
+            abort(503)
 
 
 app = create_app()

@@ -87,6 +87,13 @@ class Postman:
         row = self.outbox.row(reference, purpose)
         if row is None:
             return None
+        outcome = self.outcome(row)
+        if repeated:  # another request queued it: this one sent nothing
+            return Outcome("already-" + outcome.status, outcome.detail)
+        return outcome
+
+    def outcome(self, row) -> Outcome:
+        """What became of an outbox row, as the member's page (and `flask outbox list`) tell it."""
         status, detail = row.status, row.last_error
         if status == "sending" and row.next_attempt_at <= self.outbox.clock():
             # An attempt that never recorded its outcome: the process died, or the database
@@ -94,14 +101,13 @@ class Postman:
             status, detail = "uncertain", INTERRUPTED
         elif status == "sending" and row.attempts:
             status = "queued"  # a retry under way: still "queued", with the last try's reason
-        if repeated:  # another request queued it: this one sent nothing
-            status = "already-" + status
         return Outcome(status, detail)
 
-    def deliver_due(self) -> int:
-        """Deliver queued messages whose retry time has come (CLI and background use)."""
+    def deliver_due(self, reference: str | None = None) -> int:
+        """Deliver queued messages whose retry time has come (CLI and background use); with
+        `reference`, only that submission's."""
         done = 0
-        for row in self.outbox.due_messages():
+        for row in self.outbox.due_messages(reference=reference):
             if self.outbox.claim_message(row.id, self.lease):
                 try:
                     self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts,

@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from .database import Database, load_keys, token_key, utcnow
+from .database import Database, Keys, load_keys, token_key, utcnow
 from .drafts import Drafts
 from .merge import merge
 from .limits import SendLimits
 from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
+from .rekey import Counts, Rekeying
 from .session import DraftSession, DraftSessionInterface
 from .submissions import Submissions
 from .uploads import Uploads
 
 
 class Store:
-    def __init__(self, url: str, fernet: MultiFernet, lifetime: dt.timedelta, clock=utcnow,
+    def __init__(self, url: str, fernet: Keys, lifetime: dt.timedelta, clock=utcnow,
                  secret: str | bytes | None = None):
         self.db = Database(url, fernet, clock)
         self.engine = self.db.engine
@@ -31,6 +31,10 @@ class Store:
         self.submissions = Submissions(self.db)
         self.outbox = OutboxRows(self.db)
         self.limits = SendLimits(self.db)
+
+    def rekey(self) -> dict[str, Counts]:
+        """Re-encrypt every sealed value under the newest key (see rekey.py)."""
+        return Rekeying(self.db).run()
 
     def delete(self, token: str) -> list[str]:
         """Delete my answers: the draft, its uploads, submissions and unsent mail.

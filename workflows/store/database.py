@@ -10,7 +10,7 @@ import weakref
 from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
-from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from .models import Base
 
@@ -23,7 +23,16 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def load_keys(config: dict, instance_path: str) -> MultiFernet:
+class Keys(MultiFernet):
+    """The keys, newest first: MultiFernet encrypts with the newest and decrypts with any;
+    `newest` tells what is already under it (store.rekey)."""
+
+    def __init__(self, fernets: list[Fernet]):
+        super().__init__(fernets)
+        self.newest = fernets[0]
+
+
+def load_keys(config: dict, instance_path: str) -> Keys:
     """Keys from DRAFT_ENCRYPTION_KEYS (comma-separated, newest first, so keys can rotate),
     else one generated once into the instance folder."""
     configured = config.get("DRAFT_ENCRYPTION_KEYS")
@@ -36,11 +45,14 @@ def load_keys(config: dict, instance_path: str) -> MultiFernet:
             path.write_bytes(Fernet.generate_key())
             path.chmod(0o600)
         keys = [path.read_text().strip()]
-    return MultiFernet([Fernet(k) for k in keys])
+    return Keys([Fernet(k) for k in keys])
 
 
 class Database:
-    """The engine, the keys and the clock the store's tables share."""
+    """The engine, the keys and the clock the store's tables share. The tables themselves are
+    made and changed by the migrations (schema.py), never here."""
+
+    metadata = Base.metadata  # what Flask-Migrate compares the database with
 
     def __init__(self, url: str, fernet: MultiFernet, clock=utcnow):
         private_sqlite_files(url)
@@ -49,15 +61,6 @@ class Database:
                                     hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        with self.engine.begin() as db:
-            if self.engine.dialect.name == "postgresql":
-                # Several app processes may start at once on one database: one creates the
-                # tables, the others wait and then find them (DDL is transactional here).
-                db.execute(text("SELECT pg_advisory_xact_lock(4711)"))
-            Base.metadata.create_all(db)
-            # Databases made before drafts had a version get the column (every row at 0).
-            if "version" not in {c["name"] for c in inspect(db).get_columns("drafts")}:
-                db.execute(text("ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"))
         # `gunicorn --preload` forks its workers from a process that has used this engine: a
         # worker must not use the pooled connection it inherits (two processes on one
         # PostgreSQL socket, or one SQLite handle). Each child starts with an empty pool.

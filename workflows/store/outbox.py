@@ -58,11 +58,39 @@ class OutboxRows:
         with Session(self.db.engine) as db:
             return db.scalar(select(func.min(Outbox.created_at)).where(Outbox.status == "queued"))
 
-    def due_messages(self, limit: int = 20) -> list[Outbox]:
+    def due_messages(self, limit: int = 20, reference: str | None = None) -> list[Outbox]:
+        due = select(Outbox).where(Outbox.status == "queued", Outbox.next_attempt_at <= self.db.clock())
+        if reference is not None:
+            due = due.where(Outbox.reference == reference)
         with Session(self.db.engine, expire_on_commit=False) as db:
-            return list(db.scalars(select(Outbox).where(
-                Outbox.status == "queued", Outbox.next_attempt_at <= self.db.clock())
-                .order_by(Outbox.id).limit(limit)))
+            return list(db.scalars(due.order_by(Outbox.id).limit(limit)))
+
+    # For the operator (`flask outbox ...`): rows by submission reference. ------------------
+    def every_row(self) -> list[Outbox]:
+        with Session(self.db.engine, expire_on_commit=False) as db:
+            return list(db.scalars(select(Outbox).order_by(Outbox.created_at, Outbox.id)))
+
+    def by_reference(self, reference: str) -> list[Outbox]:
+        with Session(self.db.engine, expire_on_commit=False) as db:
+            return list(db.scalars(select(Outbox).where(Outbox.reference == reference)))
+
+    def _unsent(self):
+        """Rows not sent and not being sent: queued, failed, or an attempt that never noted
+        its outcome (its hold has passed: "may have been sent")."""
+        return (Outbox.status.in_(("queued", "failed"))
+                | ((Outbox.status == "sending") & (Outbox.next_attempt_at <= self.db.clock())))
+
+    def requeue(self, reference: str) -> int:
+        """Make a submission's unsent mail due now (its tries so far are kept); the count."""
+        with self.db.engine.begin() as db:
+            return db.execute(update(Outbox).where(Outbox.reference == reference, self._unsent())
+                              .values(status="queued", next_attempt_at=self.db.clock())).rowcount
+
+    def discard(self, reference: str) -> int:
+        """Delete a submission's unsent mail, so that nothing sends it; the count."""
+        with self.db.engine.begin() as db:
+            return db.execute(delete(Outbox).where(Outbox.reference == reference,
+                                                   self._unsent())).rowcount
 
     def claim_message(self, row_id: int, lease: dt.timedelta) -> bool:
         """Take a message for one delivery attempt. The conditional update makes sure two
