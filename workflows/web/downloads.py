@@ -134,11 +134,14 @@ def paper_ready(w: Wizard, sub: dict, kind: str) -> bytes:
     facts = finished(w, sub)
     sender, subject = outputs.paper.sender(answers), outputs.paper.subject(answers)
     with rendering():
-        packet = outputs.packet(facts, for_paper=True)
         if kind == "fax.pdf":
             paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "A4"
-            return fax_ready(packet, sender, subject, paper, reference=reference,
-                             administrator=facts.administrator)
+            # Laid out behind the cover, so that its pages count the whole fax.
+            return fax_ready(lambda cover_pages: outputs.packet(facts, for_paper=True,
+                                                                leading_pages=cover_pages),
+                             sender, subject, paper, reference=reference,
+                             administrator=facts.administrator, urgent=outputs.paper.urgent(answers))
+        packet = outputs.packet(facts, for_paper=True)
         enclosures = outputs.enclosures(page_count(packet), facts.attachments)
         return post_ready(packet, sender, subject, enclosures, reference=reference,
                           administrator=facts.administrator)
