@@ -101,10 +101,14 @@ def done(journey):
     copy = journey_state(w).get("copy", True)
     letter = (w.outputs.letter(finished(w, sub, content=False), b"", copy_to_member=copy)
               if w.outputs.email else None)
-    outcome = current_app.extensions["postman"].status(reference, "send")
+    postman = current_app.extensions["postman"]
+    sends = postman.history(reference)  # every message to the administrator, first first
+    again_error = bool(sends) and request.args.get("again") == "unconfirmed"
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter) if letter else "", letter=letter,
-                           outcome=outcome, papers=PAPERS, outputs=w.outputs,
+                           outcome=sends[-1] if sends else None, sends=sends,
+                           can_send_now=postman.has_server, papers=PAPERS, outputs=w.outputs,
+                           again_error=again_error, has_errors=again_error,
                            notices=notices_for(w, answers))
 
 
