@@ -8,8 +8,9 @@ from pypdf import PdfReader
 
 from tests.support.files import jpeg_bytes
 from tests.support.pages import parse
-from tests.support.pdf import MM, flat, pdf_pages, text_boxes
-from tests.support.samples import SENDER, TREATMENT, fill_claim, fill_guarantee
+from tests.support.pdf import flat, pdf_pages, text_boxes
+from tests.support.pdf_checks import structure_problems
+from tests.support.samples import SENDER, TREATMENT, admission, fill_claim, fill_guarantee
 from workflows import documents as covers
 from workflows.administrators.cigna import CIGNA
 
@@ -30,16 +31,67 @@ def test_fax_ready_claim_counts_every_page_and_keeps_medical_detail_off_the_cove
     assert "Confidential" in cover and "destroy them" in cover
     for medical in (TREATMENT["reason"], "molar", "Crown", "650.00", "Dr Anne Martin", "dental", "France"):
         assert medical not in cover, medical
-    assert pages[1:] == pdf_pages(packet)  # the packet follows unchanged
+    # The packet follows, its pages numbered as pages of the whole fax.
+    alone = pdf_pages(packet)
+    for number, (faxed, own) in enumerate(zip(pages[1:], alone), start=2):
+        assert f"Page {number} of {len(pages)}" in faxed
+        assert numbered_as(faxed, "") == numbered_as(own, "")
 
 
-def test_fax_cover_paper_size_can_be_us_letter(web):
-    fill_claim(web)
-    reader = PdfReader(io.BytesIO(web.get("/claim/done/fax.pdf?paper=letter").data))
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
-    box = reader.pages[1].mediabox  # the packet stays A4
-    assert round(float(box.width) / MM) == 210
+def numbered_as(text: str, replacement: str) -> str:
+    """A page's text with its "Page N of M" footer replaced."""
+    return re.sub(r"Page \d+ of \d+", replacement, text)
+
+
+def sizes(pdf: bytes) -> list[tuple[int, int]]:
+    """Every page's media box, in whole points."""
+    return [(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+            for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def letter_pdf(text: str) -> bytes:
+    """A receipt scanned on US Letter paper."""
+    from weasyprint import HTML
+    return HTML(string=f"<style>@page {{ size: letter }}</style><p>{text}</p>").write_pdf()
+
+
+@pytest.mark.parametrize("paper, size", [("letter", (612, 792)), ("A4", (595, 842))])
+def test_a_fax_is_one_paper_size_throughout(web, paper, size):
+    """Cover, claim summary and receipts (a photo, and a scan on the other paper size) all
+    on the paper chosen for the cover."""
+    fill_claim(web, receipts=(("photo.jpg", None), ("scan.pdf", letter_pdf("SCANNED ON LETTER"))))
+    alone = web.get("/claim/done/packet.pdf").data
+    fax = web.get(f"/claim/done/fax.pdf?paper={paper}").data
+    total = 1 + len(sizes(alone))
+    assert sizes(fax) == [size] * total
+    assert structure_problems(fax) == []  # still tagged, pages fitted or not
+    pages = [flat(p) for p in pdf_pages(fax)]
+    assert f"Total pages including this cover: {total}" in pages[0]
+    assert "Claim for reimbursement" in pages[1] and "Claim summary" in "".join(pages[2:-2])
+    assert "photo.jpg" in pages[-2] and "SCANNED ON LETTER" in pages[-1]
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {total}" in page
+    # The packet on its own keeps its own size and numbering.
+    assert sizes(alone) == [(595, 842)] * (total - 1)
+    assert [re.findall(r"Page \d+ of \d+", flat(p)) for p in pdf_pages(alone)] == [
+        [f"Page {n} of {total - 1}"] for n in range(1, total)]
+
+
+def test_an_urgent_guarantee_fax_says_urgent_on_its_cover(web):
+    fill_guarantee(web)  # an emergency admission yesterday
+    fax = web.get("/guarantee/done/fax.pdf?paper=letter").data
+    pages = [flat(p) for p in pdf_pages(fax)]
+    assert pages[0].startswith("Fax URGENT – please pass this fax on at once")
+    assert "Total pages including this cover: 2" in pages[0]
+    assert "URGENT – EMERGENCY ADMISSION" in pages[1] and "Page 2 of 2" in pages[1]
+    assert sizes(fax) == [(612, 792)] * 2
+    assert "appendicitis" not in pages[0].lower()
+
+
+def test_a_planned_admission_fax_is_not_marked_urgent(web):
+    fill_guarantee(web, admission_answers=admission("planned", days_ahead=30, care="day"))
+    cover = flat(pdf_pages(web.get("/guarantee/done/fax.pdf").data)[0])
+    assert "URGENT" not in cover and "Guarantee of payment request" in cover
 
 
 def test_postal_letter_puts_the_address_in_the_din_5008_window(web):

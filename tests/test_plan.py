@@ -58,7 +58,7 @@ def test_contact_page_shows_every_fact_with_links(client):
                  CIGNA.online_services_first_time, *(p.number for p in CIGNA.phones)]:
         assert fact in text
     hrefs = {a["href"] for a in page.find_all("a")}
-    assert {"tel:+18666697930", "tel:+3232175798", "tel:+12024738666", "tel:+3236632857"} <= hrefs
+    assert {"tel:+18666697930", "tel:+3232175798", "tel:+12024738666"} <= hrefs
     assert {f"mailto:{CIGNA.claims_email}", f"mailto:{CIGNA.admissions_email}"} <= hrefs
     assert "http://www.cignahealthbenefits.com/" in hrefs
     steps = [li.get_text() for li in page.find("h2", string="Access Online Services")
@@ -66,3 +66,31 @@ def test_contact_page_shows_every_fact_with_links(client):
     assert steps[0] == "Enter http://www.cignahealthbenefits.com/ in your browser."
     assert steps[2].endswith("(Note: Your personal reference number is indicated in your Cigna membership card.)")
     assert "1-202-473-8666 or x38666" in text
+
+
+def test_contact_page_guides_a_caller_abroad_around_the_verbatim_numbers(client):
+    page = parse(client.get("/contact"))
+    rows = [(re.sub(r"\s+", " ", row.dt.get_text(" ", strip=True)), row.dd)
+            for row in page.select(".summary-row")]
+    phones = [(label, dd) for label, dd in rows if dd.find("a", href=re.compile("^tel:"))]
+    # The number a member abroad needs comes first, said so in so many words.
+    first_label, first = phones[0]
+    assert first_label == "Calling from outside the U.S. Direct Telephone for Cigna International Toll-Free"
+    link = first.find("a")
+    assert link.get_text() == "+ 32-3-217-5798" and link["href"] == "tel:+3232175798"
+    assert "Belgium" in first.get_text() and "international call" in first.get_text()
+    assert [label.split(" Toll-Free")[0] for label, _dd in phones[1:]] == [
+        "Calling from within the U.S.", "Calling from Canada or the U.S."]
+    washington = phones[2][1].get_text()
+    assert "1-202-473-8666 or x38666" in washington and "Washington, D.C." in washington
+    # The fax number is printed, not dialled.
+    fax = next(dd for label, dd in rows if label == "Fax")
+    assert fax.find("a") is None and CIGNA.fax.number in fax.get_text()
+    assert not page.find("a", href="tel:+3236632857")
+
+
+def test_contact_guidance_is_in_the_members_language(client):
+    client.set_cookie("lang", "fr")
+    text = parse(client.get("/contact")).get_text(" ")
+    assert "Depuis l'extérieur des États-Unis" in text and "Belgique" in text
+    assert "+ 32-3-217-5798" in text and "Direct Telephone for Cigna International Toll-Free" in text

@@ -93,6 +93,10 @@ def claim_pages(a: Audit):
     a.expect_autocomplete({"signature": "name"})
     a.press("Finish and get my claim packet", "claim: finished", confirm=True)
     a.press("Send it for me", "claim: finished, sent")
+    a.page.get_by_text("Other ways to send", exact=True).click()  # the folded ways, opened
+    a.check("claim: finished, sent, other ways open")
+    a.fails("Send it again", "claim: sent, sending again not confirmed")
+    a.press("Send it again", "claim: sent again", again=True)
     a.goto("/claim/", "claim start, finished")
 
 

@@ -23,7 +23,7 @@ def finished_claim_in(page, live_server):
 
 def test_member_gets_a_fax_ready_pdf_from_a_finished_claim(page, live_server):
     finished_claim_in(page, live_server)
-    page.get_by_role("group", name="Paper size of the cover sheet").get_by_label("US Letter").check()
+    page.get_by_role("group", name="Paper size of the fax").get_by_label("US Letter").check()
     with page.expect_download() as download:
         page.get_by_role("button", name="Fax it instead: get the fax-ready PDF").click()
     assert download.value.suggested_filename.startswith("claim-fax-CLM-")
@@ -31,7 +31,7 @@ def test_member_gets_a_fax_ready_pdf_from_a_finished_claim(page, live_server):
     cover = flat(reader.pages[0].extract_text())
     assert f"Total pages including this cover: {len(reader.pages)}" in cover
     assert CIGNA.fax.number in cover and "MIP-0042317" in cover
-    assert round(float(reader.pages[0].mediabox.width)) == 612  # US Letter
+    assert {round(float(p.mediabox.width)) for p in reader.pages} == {612}  # US Letter throughout
     assert "Claim summary" in reader.pages[2].extract_text() or "Claim summary" in reader.pages[1].extract_text()
 
 

@@ -4,6 +4,7 @@ Every value is copied verbatim from the plan's contact sheet (tests/fixtures/
 insurer-contacts.txt, a copy of shared/reference/insurer-contacts.txt): a test checks that
 each one still appears there word for word, and that no other file of the app spells them.
 """
+from ..engine.i18n import N_
 from .profile import Administrator, Phone, PlanRules
 
 CIGNA = Administrator(
@@ -24,12 +25,28 @@ CIGNA = Administrator(
         "In case of hospitalization, send an email request for guarantee of payment to"),
     claim_form_name="Cigna Claim Form for Reimbursement of Medical and Dental Expenses",
     rules=PlanRules(),
+    # The sheet's labels and numbers stay verbatim; the guidance says what they leave out.
+    # Members live outside the U.S.: the number in Belgium (32) comes first.
     phones=(
-        Phone("Toll-Free Number within the U.S.", "1-866-669-7930"),
-        Phone("Direct Telephone for Cigna International Toll-Free", "+ 32-3-217-5798"),
-        Phone("Toll-Free Number within Canada", "1-202-473-8666", note="or x38666"),
+        Phone("Direct Telephone for Cigna International Toll-Free", "+ 32-3-217-5798",
+              audience=N_("Calling from outside the U.S."),
+              guidance=N_("This is the number of %(administrator)s International in Belgium. From "
+                          "a mobile phone, tap it or dial it without the space after the +. "
+                          "Although the sheet says toll-free, from most countries it is an "
+                          "international call.")),
+        Phone("Toll-Free Number within the U.S.", "1-866-669-7930",
+              audience=N_("Calling from within the U.S."),
+              guidance=N_("Free of charge from a U.S. phone; it may not work from other "
+                          "countries.")),
+        Phone("Toll-Free Number within Canada", "1-202-473-8666", note="or x38666",
+              audience=N_("Calling from Canada or the U.S."),
+              guidance=N_("The sheet lists it for Canada, but 202 is a Washington, D.C. area "
+                          "code: from outside the U.S. and Canada, dial + and then the number. "
+                          "x38666 is an internal extension, for office phones of the "
+                          "organisation only.")),
     ),
-    fax=Phone("Fax", "+ 32-3-663-2857"),
+    fax=Phone("Fax", "+ 32-3-663-2857",
+              guidance=N_("For faxes only: nobody answers calls on this number.")),
     postal_lines=("P.O. Box 692140", "Antwerp Belgium"),
     online_services_steps=(
         "Enter <http://www.cignahealthbenefits.com/> in your browser.",

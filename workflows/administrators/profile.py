@@ -17,10 +17,16 @@ class Phone:
     label: str
     number: str  # as printed on the contact sheet
     note: str = ""  # text printed after the number, e.g. an internal extension
+    # Guidance for the member, in the member's language (marked N_, may say %(administrator)s):
+    # who the number is for, in a few words ("Calling from outside the U.S."), then what a
+    # caller should know that the contact sheet's own wording does not say.
+    audience: str = ""
+    guidance: str = ""
 
     @property
     def tel(self) -> str:
-        """RFC 3966 form for tel: links: '+' and the digits of the printed number."""
+        """RFC 3966 form for tel: links: '+' and the digits of the printed number (the sheet's
+        "+ 32-..." has a space after the plus that a phone's dialler may not take)."""
         return "+" + re.sub(r"\D", "", self.number)
 
 
@@ -43,8 +49,10 @@ class Administrator:
     plan_name: str
     # Where each kind of message goes: a journey names the mailbox ("claims"), never the address.
     mailboxes: dict[str, str]
+    # In the order a member should try them: the plan's members live outside the U.S., so the
+    # number they can call from abroad comes first (pages list them in this order).
     phones: tuple[Phone, ...]
-    fax: Phone
+    fax: Phone  # shown as plain text, never a tel: link: a phone cannot call a fax line
     postal_lines: tuple[str, ...]
     rules: PlanRules = PlanRules()
     # The contact sheet's own prose, shown verbatim on the Contact page where given.

@@ -56,6 +56,12 @@ class OutboxFolder:
             if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != FILE_MODE:
                 path.chmod(FILE_MODE)
 
+    def discard(self, name: str) -> None:
+        """Delete one message written earlier (it is being sent over SMTP instead, so that
+        the service's administrator does not send it a second time)."""
+        if self.path is not None and name and Path(name).name == name and name.endswith(".eml"):
+            (self.path / name).unlink(missing_ok=True)
+
     def remove(self, references: Iterable[str]) -> None:
         """Delete the .eml files written for these submissions (their draft is gone)."""
         if self.path is None or not self.path.is_dir():

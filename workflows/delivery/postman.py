@@ -25,6 +25,14 @@ class Outcome:
     # (under way), "uncertain" (may have been sent: not retried without the member's say)
     status: str
     detail: str = ""  # the reason; for "written", the file's name
+    at: dt.datetime | None = None  # when it was sent (UTC)
+
+
+def send_purpose(number: int) -> str:
+    """The outbox purpose of a submission's `number`-th message to the administrator: the
+    first "Send it for me" is "send"; each one the member confirms after it is a message of
+    its own ("send2", ...), sent once however often its form is posted."""
+    return "send" if number == 1 else f"send{number}"
 
 
 class Unrecorded(Exception):
@@ -78,7 +86,7 @@ class Postman:
         row_id = self.outbox.enqueue(reference, purpose, envelope)
         if row_id is None:
             return self.status(reference, purpose, repeated=True)
-        metrics.MAIL_QUEUED.labels(purpose).inc()
+        metrics.MAIL_QUEUED.labels(purpose.rstrip("0123456789")).inc()  # send2, send3: "send"
         if self.outbox.claim_message(row_id, self.lease):
             self.attempt(row_id, envelope, reference=reference)
         return self.status(reference, purpose)
@@ -89,7 +97,7 @@ class Postman:
             return None
         outcome = self.outcome(row)
         if repeated:  # another request queued it: this one sent nothing
-            return Outcome("already-" + outcome.status, outcome.detail)
+            return Outcome("already-" + outcome.status, outcome.detail, outcome.at)
         return outcome
 
     def outcome(self, row) -> Outcome:
@@ -101,7 +109,19 @@ class Postman:
             status, detail = "uncertain", INTERRUPTED
         elif status == "sending" and row.attempts:
             status = "queued"  # a retry under way: still "queued", with the last try's reason
-        return Outcome(status, detail)
+        return Outcome(status, detail, row.sent_at)
+
+    def history(self, reference: str) -> list[Outcome]:
+        """The outcome of each message to the administrator for this submission, first first."""
+        found = []
+        while (outcome := self.status(reference, send_purpose(len(found) + 1))) is not None:
+            found.append(outcome)
+        return found
+
+    @property
+    def has_server(self) -> bool:
+        """Whether mail goes out over SMTP (else into the outbox folder)."""
+        return self.mail_state is not None
 
     def deliver_due(self, reference: str | None = None) -> int:
         """Deliver queued messages whose retry time has come (CLI and background use); with

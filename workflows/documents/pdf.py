@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,10 +71,19 @@ def _write_pdf(html: str, resources: dict | None, style: str) -> bytes:
                                                 **PDF_OPTIONS)
 
 
-def _write_packet(html: str, resources: dict, attachments: list[Attachment]) -> bytes:
+# Blank pages laid out in front of a packet that goes behind a cover (a fax), then dropped:
+# the packet's footers then count the whole fax ("Page 2 of 6", not "Page 1 of 5").
+_LEADING_PAGE = '<div class="leading-page"></div>'
+
+
+def _write_packet(html: str, resources: dict, attachments: list[Attachment], leading: int = 0) -> bytes:
     """The packet's PDF, with the uploaded PDFs' pages laid onto their placeholder pages."""
+    if leading:
+        html = re.sub(r"<body\b[^>]*>", lambda m: m[0] + _LEADING_PAGE * leading, html, count=1)
     with _render_lock:
         document = _html(html, resources).render(font_config=FONTS, stylesheets=[stylesheet("pdf.css")])
+    if leading:
+        document = document.copy(document.pages[leading:])
     placeholders = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -118,17 +128,19 @@ def qr_png(payload: str) -> bytes:
 
 
 def render_packet(template: str, context: dict, attachments: list[Attachment],
-                  resources: dict | None = None) -> bytes:
+                  resources: dict | None = None, leading_pages: int = 0) -> bytes:
     """Cover and summary from `template`, then every attachment, one page each, all numbered
     "Page N of M". Images are placed by WeasyPrint; each page of an attached PDF gets a
-    numbered placeholder page from WeasyPrint, onto which pypdf then lays the real page."""
+    numbered placeholder page from WeasyPrint, onto which pypdf then lays the real page.
+    With `leading_pages`, the packet is numbered as if that many pages (a fax cover) came
+    first: its first page says "Page 2 of 6" behind a one-page cover."""
     resources = dict(resources or {})
     resources.update({f"upload/{a.id}": (a.content, a.media_type)
                       for a in attachments if a.media_type.startswith("image/")})
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
     # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
     pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
-    return _counted(template, _write_packet, html, resources, pdfs)
+    return _counted(template, _write_packet, html, resources, pdfs, leading_pages)
 
 
 def page_count(pdf: bytes) -> int:

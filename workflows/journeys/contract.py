@@ -72,6 +72,8 @@ class Paper:
     title: str  # in English, like "Claim reimbursement": what the cover journey offers to send
     sender: Callable[[Answers], Sender]
     subject: Callable[[Answers], str]
+    # Whether the cover says URGENT (an emergency admission): the fax's first words.
+    urgent: Callable[[Answers], bool] = lambda answers: False
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,10 @@ class Outputs:
         return (administrator.mailboxes[self.email.mailbox],) if self.email else ()
 
     @in_english
-    def packet(self, finished: Finished, for_paper: bool = False) -> bytes:
+    def packet(self, finished: Finished, for_paper: bool = False, leading_pages: int = 0) -> bytes:
         """The PDF. Uploads that travel by email as files of their own are laid into it
-        only when it goes on paper (fax or post)."""
+        only when it goes on paper (fax or post). `leading_pages`: numbered as part of a
+        fax, behind a cover of that many pages."""
         doc = self.document
         if doc.render:
             return doc.render(finished)
@@ -99,7 +102,7 @@ class Outputs:
         context = {**doc.context(finished), "administrator": finished.administrator,
                    "reference": finished.reference, "attachments": finished.attachments}
         resources = {"qr.png": (qr_png(doc.qr(finished)), "image/png")} if doc.qr else {}
-        return render_packet(doc.template, context, pages, resources)
+        return render_packet(doc.template, context, pages, resources, leading_pages=leading_pages)
 
     @in_english
     def enclosures(self, packet_pages: int, attachments: list[Attachment]) -> list[str]:

@@ -41,14 +41,18 @@ class OutboxRows:
             return db.scalars(select(Outbox).where(Outbox.reference == reference,
                                                    Outbox.purpose == purpose)).first()
 
-    def forget(self, reference: str, purpose: str, uncertain: bool = False) -> None:
+    def forget(self, reference: str, purpose: str, uncertain: bool = False,
+               unsent: bool = False) -> None:
         """Drop a failed message so that it can be sent again; with `uncertain`, also one
-        that may have been sent (the member said to send it again), but never an attempt
-        still under way."""
+        that may have been sent (the member said to send it again); with `unsent`, also one
+        written to the outbox folder or waiting for a retry (the member sends it now, through
+        a mail server set up since). Never an attempt still under way."""
         ended = Outbox.status == "failed"
         if uncertain:
             ended = ended | (Outbox.status == "uncertain") | (
                 (Outbox.status == "sending") & (Outbox.next_attempt_at <= self.db.clock()))
+        if unsent:
+            ended = ended | (Outbox.status == "written") | (Outbox.status == "queued")
         with self.db.engine.begin() as db:
             db.execute(delete(Outbox).where(Outbox.reference == reference, Outbox.purpose == purpose,
                                             ended))

@@ -101,10 +101,14 @@ def done(journey):
     copy = journey_state(w).get("copy", True)
     letter = (w.outputs.letter(finished(w, sub, content=False), b"", copy_to_member=copy)
               if w.outputs.email else None)
-    outcome = current_app.extensions["postman"].status(reference, "send")
+    postman = current_app.extensions["postman"]
+    sends = postman.history(reference)  # every message to the administrator, first first
+    again_error = bool(sends) and request.args.get("again") == "unconfirmed"
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter) if letter else "", letter=letter,
-                           outcome=outcome, papers=PAPERS, outputs=w.outputs,
+                           outcome=sends[-1] if sends else None, sends=sends,
+                           can_send_now=postman.has_server, papers=PAPERS, outputs=w.outputs,
+                           again_error=again_error, has_errors=again_error,
                            notices=notices_for(w, answers))
 
 
@@ -134,11 +138,14 @@ def paper_ready(w: Wizard, sub: dict, kind: str) -> bytes:
     facts = finished(w, sub)
     sender, subject = outputs.paper.sender(answers), outputs.paper.subject(answers)
     with rendering():
-        packet = outputs.packet(facts, for_paper=True)
         if kind == "fax.pdf":
             paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "A4"
-            return fax_ready(packet, sender, subject, paper, reference=reference,
-                             administrator=facts.administrator)
+            # Laid out behind the cover, so that its pages count the whole fax.
+            return fax_ready(lambda cover_pages: outputs.packet(facts, for_paper=True,
+                                                                leading_pages=cover_pages),
+                             sender, subject, paper, reference=reference,
+                             administrator=facts.administrator, urgent=outputs.paper.urgent(answers))
+        packet = outputs.packet(facts, for_paper=True)
         enclosures = outputs.enclosures(page_count(packet), facts.attachments)
         return post_ready(packet, sender, subject, enclosures, reference=reference,
                           administrator=facts.administrator)

@@ -8,14 +8,15 @@ from markupsafe import Markup, escape
 
 from ..delivery import ONLY_THE_COPY_SENT
 from ..documents.templating import configure
-from ..engine import display
+from ..engine import display, format_date
 from ..engine.i18n import LANGUAGES, current_language, gettext as _
 
 
 def install(env) -> None:
     """The page-only filters and globals, over what pages share with documents."""
     configure(env)
-    env.filters.update(display=display, sheet=sheet_markup, select_options=select_options)
+    env.filters.update(display=display, sheet=sheet_markup, select_options=select_options,
+                       moment=moment)
     env.globals.update(outcome_reason=outcome_reason, ONLY_THE_COPY_SENT=ONLY_THE_COPY_SENT,
                        languages=LANGUAGES, current_language=current_language)
 
@@ -73,3 +74,12 @@ def sheet_markup(text: str) -> Markup:
     html = str(escape(text))
     html = _AUTOLINK.sub(r'<a href="\1">\1</a>', html)
     return Markup(_BOLD.sub(r"<strong>\1</strong>", html))
+
+
+def moment(value) -> str:
+    """When something happened, in the page's language: the outbox keeps UTC, and the
+    member may be anywhere, so the page says UTC rather than guess a time zone."""
+    if value is None:
+        return ""
+    time = value.strftime("%H:%M")
+    return _("%(date)s at %(time)s UTC", date=format_date(value.date()), time=time)

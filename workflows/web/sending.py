@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..delivery.postman import Outcome, Unrecorded
+from ..delivery.postman import Outcome, Unrecorded, send_purpose
 from ..engine.i18n import gettext as _, ngettext
 from ..store import token_key
 from ..store.session import LINEAGE
@@ -25,54 +25,91 @@ def send(journey):
     if not w.outputs.email:
         abort(404)
     sub = submission(w)
-    postman = current_app.extensions["postman"]
-    previous = postman.status(sub["reference"], "send")
-    # Sending again what may have gone already takes the member's word (a box they tick).
-    again = previous is not None and (previous.status == "failed" or (
-        previous.status == "uncertain" and request.form.get("again") == "yes"))
-    if previous is None or again:
-        if (wait := send_wait()) is not None:
-            minutes = max(1, math.ceil(wait / 60))
-            return render_template(
-                "pages/error.html", title=_("Too many emails sent"),
-                message=ngettext(
-                    "This service sends only a few emails for each person in an hour, so this "
-                    "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
-                    "it to download the email and send it yourself, or ask again in %(num)d minute.",
-                    "This service sends only a few emails for each person in an hour, so this "
-                    "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
-                    "it to download the email and send it yourself, or ask again in %(num)d minutes.",
-                    minutes, item=w.outputs.document.item),
-                retry=url_for("wizard.done", journey=w.slug)), 429, {"Retry-After": str(wait)}
-    if again:
-        store().outbox.forget(sub["reference"], "send", uncertain=True)  # the member asked
-        previous = None
-    if previous is None:
-        copy = request.form.get("copy") == "yes"
-        state = journey_state(w)
-        state["copy"] = copy  # the confirmation page says whether a copy went
-        save_state(w, state)
-        # Written now: a database failing once the mail has gone must not turn the page into
-        # "nothing was sent".
-        session.write_now(store().drafts)
-        letter = letter_for(w, sub, copy_to_member=copy)
-        try:
-            previous = postman.send(sub["reference"], "send", letter)
-        except Unrecorded as exc:
-            return unrecorded_page(w, exc)
-        # Sent (or queued) by this request: the page says how it went. Or by another one
-        # at the same moment (a double click): say it was not sent again.
-        previous = (Outcome(previous.status.removeprefix("already-"), previous.detail)
-                    if previous.status.startswith("already-") else None)
-    if previous is not None and previous.status != "failed":  # a replay, a double click, a tab
-        item = w.outputs.document.item
-        flash({"queued": _("This %(item)s is already queued to be sent: it was not queued again",
+    reference, postman = sub["reference"], current_app.extensions["postman"]
+    sends = postman.history(reference)
+    action, purpose = next_send(sends, request.form, postman.has_server)
+    done = url_for("wizard.done", journey=w.slug)
+    if action == "unconfirmed":  # "Send it again" without the box ticked: say what is missing
+        return redirect(url_for("wizard.done", journey=w.slug, again="unconfirmed"), 303)
+    if action == "told":
+        flash(told(w, purpose))
+        return redirect(done + "#send", 303)
+    if (wait := send_wait()) is not None:
+        return too_many(w, wait)
+    if action == "retry":  # the member asked: the last message is sent again in its place
+        store().outbox.forget(reference, purpose, uncertain=True, unsent=True)
+        if sends[-1].status == "written":  # sent over SMTP now: not also by the administrator
+            postman.folder.discard(sends[-1].detail)
+    copy = request.form.get("copy") == "yes"
+    state = journey_state(w)
+    state["copy"] = copy  # the confirmation page says whether a copy went
+    save_state(w, state)
+    # Written now: a database failing once the mail has gone must not turn the page into
+    # "nothing was sent".
+    session.write_now(store().drafts)
+    letter = letter_for(w, sub, copy_to_member=copy)
+    try:
+        outcome = postman.send(reference, purpose, letter)
+    except Unrecorded as exc:
+        return unrecorded_page(w, exc)
+    # Sent (or queued) by this request: the page says how it went. Or by another one at the
+    # same moment (a double click): say it was not sent again, unless that one failed.
+    if outcome.status.startswith("already-") and outcome.status != "already-failed":
+        flash(told(w, outcome.status.removeprefix("already-")))
+    return redirect(done + "#send", 303)
+
+
+def next_send(sends: list[Outcome], form, has_server: bool) -> tuple[str, str]:
+    """What a press of a send button does, from how the earlier messages went and what the
+    page the form came from showed (`round`: how many messages it knew of):
+    ("send", purpose) a new message; ("retry", purpose) the last one again, in its place;
+    ("told", status) nothing, the page says why; ("unconfirmed", "") nothing, the box that
+    confirms a second sending was not ticked."""
+    if not sends:
+        return "send", send_purpose(1)
+    last, number = sends[-1], len(sends)
+    current = form.get("round") == str(number)  # not a form from before the last message
+    if last.status == "failed":  # nothing went (or only the member's copy): no harm in retrying
+        return "retry", send_purpose(number)
+    if last.status == "uncertain" and form.get("again") == "yes":  # the member's word
+        return "retry", send_purpose(number)
+    if last.status in ("written", "queued") and has_server and current and form.get("now") == "yes":
+        # Saved to the folder (no mail server then) or waiting for a retry: a mail server is
+        # set up now, and the member sends it through it.
+        return "retry", send_purpose(number)
+    if last.status == "sent" and current and form.get("action") == "again":
+        if form.get("again") != "yes":
+            return "unconfirmed", ""
+        return "send", send_purpose(number + 1)
+    return "told", last.status
+
+
+def told(w, status: str) -> str:
+    """Why pressing the button sent nothing (a replay, a double click, a second tab)."""
+    item = w.outputs.document.item
+    return {"queued": _("This %(item)s is already queued to be sent: it was not queued again",
+                        item=item),
+            "sending": _("This %(item)s is being sent: it was not sent again", item=item),
+            "uncertain": _("This %(item)s may have been sent already: it was not sent again",
                            item=item),
-               "sending": _("This %(item)s is being sent: it was not sent again", item=item),
-               "uncertain": _("This %(item)s may have been sent already: it was not sent again",
-                              item=item)}.get(previous.status) or
-              _("This %(item)s was already sent: it was not sent again", item=item))
-    return redirect(url_for("wizard.done", journey=w.slug) + "#send", 303)
+            "written": _("This %(item)s was already saved for this service's administrator: "
+                         "it was not saved again", item=item)}.get(status) or \
+        _("This %(item)s was already sent: it was not sent again", item=item)
+
+
+def too_many(w, wait: int):
+    minutes = max(1, math.ceil(wait / 60))
+    return render_template(
+        "pages/error.html", title=_("Too many emails sent"),
+        message=ngettext(
+            "This service sends only a few emails for each person in an hour, so this "
+            "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
+            "it to download the email and send it yourself, or ask again in %(num)d minute.",
+            "This service sends only a few emails for each person in an hour, so this "
+            "%(item)s was not sent. Your answers and your %(item)s are kept: go back to "
+            "it to download the email and send it yourself, or ask again in %(num)d minutes.",
+            minutes, item=w.outputs.document.item),
+        retry=url_for("wizard.done", journey=w.slug)), 429, {"Retry-After": str(wait)}
 
 
 def unrecorded_page(w, exc: Unrecorded):

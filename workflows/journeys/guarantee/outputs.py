@@ -117,6 +117,7 @@ OUTPUTS = Outputs(
         sender=lambda a: Sender(a["writer"]["name"], a["patient"]["reference"], a["writer"]["phone"],
                                 reply_email=a["writer"]["email"]),
         subject=lambda a: ("URGENT – " if is_emergency(a) else "") + "Guarantee of payment request",
+        urgent=is_emergency,
     ),
     uploads="attachments",
 )
