@@ -23,6 +23,7 @@ CIGNA = Administrator(
     admissions_instruction=(
         "In case of hospitalization, send an email request for guarantee of payment to"),
     claim_form_name="Cigna Claim Form for Reimbursement of Medical and Dental Expenses",
+    claim_form_required=True,  # "Claim Reimbursement: Use the Cigna Claim Form for ..."
     rules=PlanRules(),
     phones=(
         Phone("Toll-Free Number within the U.S.", "1-866-669-7930"),
