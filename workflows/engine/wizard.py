@@ -29,6 +29,10 @@ class Wizard:
     # a form class whose answers are stored under "declaration".
     declaration: type | None = None
     outputs: Any = None  # what the finished journey produces (documents, email): outputs.py
+    # What the member has not given yet but may send later (documents the answers call for):
+    # answers -> sentences, listed on the check page with a link to the uploads. Finishing
+    # is still allowed; the document lists them as to follow.
+    missing: Callable[[Answers], list[str]] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}

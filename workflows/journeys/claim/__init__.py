@@ -4,6 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
+from .rules import deadline_notices, missing_on_page
 from .steps import STEPS
 
 JOURNEY = Wizard(
@@ -16,4 +17,6 @@ JOURNEY = Wizard(
     steps=STEPS,
     declaration=DeclarationForm,
     outputs=OUTPUTS,
+    notices=deadline_notices,
+    missing=missing_on_page,
 )
