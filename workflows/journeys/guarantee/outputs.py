@@ -59,12 +59,12 @@ def estimated_cost(answers: Answers) -> str:
     return text
 
 
-def consent_line(answers: Answers) -> list[Line]:
-    """Someone other than the member writes: they confirmed the patient agreed to share."""
+def consent_note(answers: Answers) -> str:
+    """Someone other than the member writes: they confirmed the patient agreed to share. Said
+    within the writer's line, so the request keeps to one page."""
     if answer("writer", "role")(answers) == "member":
-        return []
-    return [Line("Patient's agreement", "The writer confirmed that the patient (or their legal "
-                                        "representative) agreed to share these medical details")]
+        return ""
+    return "\nConfirmed that the patient agreed to share these medical details"
 
 
 def copies(answers: Answers) -> tuple[str, ...]:
@@ -105,9 +105,9 @@ def request_context(f: Finished) -> dict:
         Line("Planned procedure or treatment", medical["procedure"], medical=True),
         Line("ICD-10 code", medical.get("icd10") or "Not known", medical=True),
         Line("Estimated cost", estimated_cost(answers)),
-        *consent_line(answers),
         Line("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])})\n"
-                                                            f"Email {writer['email']}\nPhone {writer['phone']}")),
+                                                            f"Email {writer['email']}\nPhone {writer['phone']}"
+                                                            f"{consent_note(answers)}")),
     ]
     late = late_days(answers)
     if late:
