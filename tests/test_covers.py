@@ -30,7 +30,9 @@ def test_fax_ready_claim_counts_every_page_and_keeps_medical_detail_off_the_cove
     assert "Confidential" in cover and "destroy them" in cover
     for medical in (TREATMENT["reason"], "molar", "Crown", "650.00", "Dr Anne Martin", "dental", "France"):
         assert medical not in cover, medical
-    assert pages[1:] == pdf_pages(packet)  # the packet follows unchanged
+    # The packet follows unchanged, but for a box for the member's handwritten signature.
+    changed = [n for n, (faxed, emailed) in enumerate(zip(pages[1:], pdf_pages(packet))) if faxed != emailed]
+    assert len(changed) == 1 and "Handwritten signature of the member" in flat(pages[1 + changed[0]])
 
 
 def test_fax_cover_paper_size_can_be_us_letter(web):

@@ -163,6 +163,10 @@ def test_guarantee_by_keyboard_only(keys, live_server):
     keys.fill({k: MEDICAL[k] for k in ("reason", "procedure", "icd10", "cost")})  # EUR: from Spain
     keys.go(SAVE)
 
+    keys.heading("The patient's agreement")  # a relative writes
+    keys.check("consent")
+    keys.go(SAVE)
+
     keys.heading("Attachments")
     keys.upload("estimate", "estimate.jpg", jpeg(), "image/jpeg")
     keys.go("Continue")

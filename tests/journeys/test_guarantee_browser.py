@@ -159,7 +159,7 @@ def test_planned_admission_short_notice_is_warned_and_a_past_date_refused(page, 
 
     in_five_days = today + dt.timedelta(days=5)
     fill_admission(page, "Planned", in_five_days)
-    short_notice = re.compile(r"The admission is in 5 days: Cigna asks for about 14 days' notice "
+    short_notice = re.compile(r"The admission is in 5 days: Cigna asks for the request 2–4 weeks "
                               r"before a planned admission\.")
     for step in (fill_hospital, fill_medical):
         expect(warning(page)).to_contain_text(short_notice)
