@@ -73,13 +73,13 @@ def test_a_relative_confirms_the_patients_consent(web):
     assert "Confirm that the patient agreed to share the medical details" in page.get_text()
     fill_guarantee(web)
     request = flat(pdf_text(web.get("/guarantee/done/packet.pdf").data))
-    assert "Confirmed that the patient agreed to share these medical details" in request
+    assert "Request written by Ana Ruiz (A family member; patient's consent confirmed)" in request
 
 
 def test_the_member_writing_is_not_asked_for_consent(web):
     response = fill_guarantee(web, writer={**WRITER, "role": "member"})
     assert parse(response).select_one(".ref") is not None
-    assert "agreed to share" not in pdf_text(web.get("/guarantee/done/packet.pdf").data)
+    assert "consent" not in pdf_text(web.get("/guarantee/done/packet.pdf").data)
 
 
 def test_the_member_gets_a_copy_when_someone_else_writes(mail_app, smtp_server):

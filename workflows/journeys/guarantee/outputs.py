@@ -60,11 +60,9 @@ def estimated_cost(answers: Answers) -> str:
 
 
 def consent_note(answers: Answers) -> str:
-    """Someone other than the member writes: they confirmed the patient agreed to share. Said
-    within the writer's line, so the request keeps to one page."""
-    if answer("writer", "role")(answers) == "member":
-        return ""
-    return "\nConfirmed that the patient agreed to share these medical details"
+    """Someone other than the member writes: they confirmed the patient agreed to share the
+    medical details. Said on the writer's first line, so the request keeps to one page."""
+    return "" if answer("writer", "role")(answers) == "member" else "; patient's consent confirmed"
 
 
 def copies(answers: Answers) -> tuple[str, ...]:
@@ -105,9 +103,9 @@ def request_context(f: Finished) -> dict:
         Line("Planned procedure or treatment", medical["procedure"], medical=True),
         Line("ICD-10 code", medical.get("icd10") or "Not known", medical=True),
         Line("Estimated cost", estimated_cost(answers)),
-        Line("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])})\n"
-                                                            f"Email {writer['email']}\nPhone {writer['phone']}"
-                                                            f"{consent_note(answers)}")),
+        Line("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])}"
+                                                            f"{consent_note(answers)})\n"
+                                                            f"Email {writer['email']}\nPhone {writer['phone']}")),
     ]
     late = late_days(answers)
     if late:
