@@ -146,6 +146,7 @@ def test_switching_language_on_a_swapped_page_keeps_what_was_typed(page, live_se
     assert page.url.endswith("/claim/expenses/new")
     switch_language_keeping(page, "Français", "fr", {"provider": "Zahnklinik Basel", "description": "Contrôle"})
     page.locator("#amount").fill("80")
+    page.locator("#city").fill("Basel")
     page.locator("#currency").select_option("CHF")
     for part in ("day", "month", "year"):
         page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(LINE[f"date-{part}"])

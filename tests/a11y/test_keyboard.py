@@ -75,8 +75,8 @@ def test_claim_by_keyboard_only_reaches_the_done_page_and_sends(keys, live_serve
         if number:
             keys.go("Add another expense", "a")
         keys.heading("Add an expense")
-        keys.fill({k: line[k] for k in ("date-day", "date-month", "date-year", "provider", "description",
-                                        "amount")})
+        keys.fill({k: line[k] for k in ("date-day", "date-month", "date-year", "provider", "city",
+                                        "description", "amount")})
         if line["currency"] != "EUR":  # EUR is the default (treated in France); CHF is searched for
             keys.tab_to("#currency-filter")
             page.keyboard.type("swiss")

@@ -117,7 +117,7 @@ def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page
                  f"Reason for admission or diagnosis: {MEDICAL['reason']}",
                  "ICD-10 code: K35.8",
                  "Estimated cost: EUR 9,500.00",
-                 f"Request written by: {WRITER['name']} (A family member)",
+                 f"Request written by: {WRITER['name']} (A family member; patient's consent confirmed)",
                  f"Please reply to {WRITER['email']} and {HOSPITAL['contact_email']}"):
         assert line in body, line
 

@@ -23,7 +23,8 @@ def form_answers(form) -> dict:
     out = {}
     for f in visible_fields(form):
         if isinstance(f, AmountField):
-            out[f.name] = str(getattr(f, "amount", f.data))
+            # An optional amount left out of the post entirely is "" too, never "None".
+            out[f.name] = str(f.amount) if getattr(f, "amount", None) is not None else (f.data or "")
         elif isinstance(f, DateInputField):
             out[f.name] = f.data.isoformat() if f.data else None
         else:

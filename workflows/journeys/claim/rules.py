@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 from ... import administrators
@@ -23,7 +23,10 @@ def lines(answers: Answers) -> list[dict]:
 
 def other_insurer_paid(answers: Answers) -> bool:
     paid = answer("other-insurance", "amount_paid")(answers)
-    return answer("treatment", "other_insurance")(answers) == "yes" and bool(paid) and Decimal(paid) > 0
+    try:
+        return answer("treatment", "other_insurance")(answers) == "yes" and bool(paid) and Decimal(paid) > 0
+    except InvalidOperation:  # answers stored before the field was checked
+        return False
 
 
 def each_line(service: str | None = None) -> Callable[[Answers, Administrator], int]:

@@ -41,13 +41,17 @@ def totals(answers: Answers) -> "OrderedDict[str, Decimal]":
     return sums
 
 
+# The service a line most likely is, given the claim type ("medical and dental" says nothing).
+SERVICE_FOR_KIND = {"medical": "consultation", "dental": "dental", "vision": "vision"}
+
+
 def expense_defaults(answers: Answers) -> dict:
-    """A new line is most often in the country (and currency) of treatment, and dental or vision
-    care when the claim is of that kind."""
+    """A new line is most often in the country (and currency) of treatment, and the service the
+    claim type suggests."""
     country = answer("treatment", "country")(answers)
     kind = answer("treatment", "kind")(answers)
     return {"currency": F.currency_for_country(country), "country": country,
-            **({"service": kind} if kind in ("dental", "vision") else {})}
+            **({"service": SERVICE_FOR_KIND[kind]} if kind in SERVICE_FOR_KIND else {})}
 
 
 def describe_expense(item: dict) -> str:
