@@ -31,11 +31,14 @@ def test_fax_ready_claim_counts_every_page_and_keeps_medical_detail_off_the_cove
     assert "Confidential" in cover and "destroy them" in cover
     for medical in (TREATMENT["reason"], "molar", "Crown", "650.00", "Dr Anne Martin", "dental", "France"):
         assert medical not in cover, medical
-    # The packet follows, its pages numbered as pages of the whole fax.
+    # The packet follows, its pages numbered as pages of the whole fax, and unchanged but
+    # for a box for the member's handwritten signature.
     alone = pdf_pages(packet)
-    for number, (faxed, own) in enumerate(zip(pages[1:], alone), start=2):
+    for number, faxed in enumerate(pages[1:], start=2):
         assert f"Page {number} of {len(pages)}" in faxed
-        assert numbered_as(faxed, "") == numbered_as(own, "")
+    changed = [n for n, (faxed, own) in enumerate(zip(pages[1:], alone))
+               if numbered_as(faxed, "") != numbered_as(own, "")]
+    assert len(changed) == 1 and "Handwritten signature of the member" in flat(pages[1 + changed[0]])
 
 
 def numbered_as(text: str, replacement: str) -> str:

@@ -25,23 +25,28 @@ def test_packet_is_a_pdf_download(packet):
                         packet.headers["Content-Disposition"])
 
 
-def test_cover_sheet_carries_member_patient_totals_and_where_to_send(packet):
-    cover = flat(pdf_pages(packet.data)[0])
+def test_cover_sheet_is_for_the_processor(packet):
+    """Who, how much, what is enclosed on which pages, what is to follow; no advice for the member."""
+    pages = pdf_pages(packet.data)
+    cover, total = flat(pages[0]), len(pages)
+    claim_form_end = max(i for i, text in enumerate(pages, start=1) if "Declaration" in text)
     for expected in ["Zoë Ørsted", "MIP-0042317", "Patient Zoë Ørsted (Member)", "EUR 650.00", "CHF 80.00",
-                     CIGNA.claims_email, CIGNA.fax.number, *CIGNA.postal_lines, CIGNA.name,
-                     "Itemised invoice: photo.jpg (1 page)", "Itemised invoice: invoice.pdf (2 pages)",
-                     CIGNA.claim_form_name]:
+                     CIGNA.claims_email, CIGNA.name,
+                     f"Cover sheet and claim form pages 1–{claim_form_end}",
+                     f"Itemised invoice: photo.jpg page {total - 2}",
+                     f"Itemised invoice: invoice.pdf pages {total - 1}–{total}",
+                     f"Signed {CIGNA.claim_form_name}: 1 to follow"]:
         assert expected in cover, expected
-    # No medical detail and no bank details on the cover.
-    assert "molar" not in cover and "BE71" not in cover
+    # No medical detail, no bank details and no advice for the member on the cover.
+    assert "molar" not in cover and "BE71" not in cover and "tape" not in cover
 
 
-def test_summary_has_every_answer_and_the_expense_table(packet):
+def test_claim_form_has_every_answer_and_the_itemised_fees(packet):
     text = flat(pdf_text(packet.data))
-    for expected in ["Broken molar, crown needed", "France", "Dr Anne Martin", "Crown", "EUR 650.00",
-                     "Zahnklinik Basel", "CHF 80.00", "Total in EUR", "Total in CHF",
-                     "BE71 0961 2345 6769", "GEBABEBB", "Rue de la Loi 1", "zoe@example.org",
-                     "Signed by Zoë Ørsted on"]:
+    for expected in ["Broken molar, crown needed", "France", "Dr Anne Martin, Lyon, France", "Dental: Crown",
+                     "650.00 EUR", "Zahnklinik Basel, Basel, Switzerland", "80.00 CHF", "Total in EUR",
+                     "Total in CHF", "BE71 0961 2345 6769", "GEBABEBB", "Rue de la Loi 1", "zoe@example.org",
+                     "Signature (typed) Zoë Ørsted"]:
         assert expected in text, expected
 
 
@@ -49,7 +54,7 @@ def test_every_page_is_numbered_and_receipts_follow_one_per_page(packet):
     pages = pdf_pages(packet.data)
     total = len(pages)
     summary_pages = [i for i, text in enumerate(pages) if i and "Itemised invoice:" not in text]
-    assert "Claim summary" in pages[summary_pages[0]] and summary_pages[0] == 1
+    assert "Claim form" in pages[summary_pages[0]] and summary_pages[0] == 1
     assert total == 1 + len(summary_pages) + 1 + 2  # then the photo and the two PDF pages
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} of {total}" in text

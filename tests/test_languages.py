@@ -194,7 +194,7 @@ def test_a_french_member_sees_french_dates_and_amounts_but_cigna_gets_english(ma
     assert parse(done).html["lang"] == "fr"
     packet = client.get("/claim/done/packet.pdf")
     text = pdf_text(packet.data)
-    assert "Claim cover sheet for Cigna" in text and "Enclosed documents" in text
+    assert "Claim cover sheet for Cigna" in text and "Enclosed" in text and "To follow" in text
     assert "3 April 1970" in text and "EUR 650.00" in text and "Belgium" in text
     assert "Broken molar, crown needed" in text  # the member's own words, as typed
     assert not re.search(r"avril|Belgique|Nom complet|Montant", text)

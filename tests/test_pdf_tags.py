@@ -143,7 +143,7 @@ def test_a_cover_in_front_keeps_both_structure_trees(claim):
     # The bookmarks come along too: the cover's, then the packet's (top level).
     titles = [item.title for item in PdfReader(io.BytesIO(fax)).outline if not isinstance(item, list)]
     assert titles[:2] == ["Fax", "Claim for reimbursement of medical and dental expenses"]
-    assert "Claim summary" in titles
+    assert "Claim form" in titles
 
 
 def test_the_structure_check_sees_a_broken_tree():

@@ -131,7 +131,7 @@ def test_a_claim_in_any_script_is_accepted_shown_printed_and_sent(person, mail_a
 
     packet = web.get("/claim/done/packet.pdf").data
     assert_printed(packet, [*person.strings(), person.doctor, receipt.removesuffix(".jpg")], person.rtl)
-    assert f"Signed by {person.name}" in pdf_words(packet) or person.rtl
+    assert f"Signature (typed) {person.name}" in pdf_words(packet) or person.rtl
     assert PdfReader(io.BytesIO(packet)).metadata.title.endswith(person.patient)
 
     fax = web.get("/claim/done/fax.pdf").data  # the fax cover from the member, then the packet
@@ -166,6 +166,7 @@ def test_a_guarantee_request_in_any_script_is_printed_and_mailed(person, web):
         ("/guarantee/hospital", {**HOSPITAL, "address": person.address, "contact_name": person.patient,
                                  "doctor_name": person.doctor}),
         ("/guarantee/medical", MEDICAL),
+        ("/guarantee/consent", {"consent": "y"}),  # a relative writes
     ]
     for url, data in steps:
         response = web.post(url, data, follow=False)

@@ -79,7 +79,7 @@ def test_change_from_review_returns_to_review_and_irrelevant_answers_are_dropped
     assert response.request.path == "/claim/accident"
     assert parse(response).select_one("a.back")["href"] == "/claim/check"
     response = web.post("/claim/accident?change=1", {
-        **date_parts("date", 45), "description": "Fell off a bike"})
+        **date_parts("date", 45), "description": "Fell off a bike", "work_related": "no"})
     assert response.request.path == "/claim/check"
     assert "Fell off a bike" in response.get_data(as_text=True)
     # Changing it back drops the accident answers everywhere.

@@ -78,6 +78,7 @@ def test_currency_list_narrows_as_you_type(page, live_server):
             LINE[f"date-{name.lower()}"])
     for name in ("Provider", "Description", "Amount"):
         page.get_by_label(name, exact=True).fill(LINE[name.lower()])
+    page.get_by_label("Provider's town or city", exact=True).fill(LINE["city"])
     page.get_by_role("button", name="Save expense").click()
     expect(page.locator("table.totals")).to_contain_text("CHF 80.00")
 
@@ -87,6 +88,7 @@ def fill_line(page, line):
         page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(line[f"date-{part}"])
     for label in ("Provider", "Description", "Amount"):
         page.get_by_label(label, exact=True).fill(line[label.lower()])
+    page.get_by_label("Provider's town or city", exact=True).fill(line["city"])
     page.get_by_label("Currency", exact=True).select_option(line["currency"])
 
 
@@ -156,6 +158,7 @@ def test_switching_language_on_a_swapped_page_keeps_what_was_typed(page, live_se
     assert page.url.endswith("/claim/expenses/new")
     switch_language_keeping(page, "Français", "fr", {"provider": "Zahnklinik Basel", "description": "Contrôle"})
     page.locator("#amount").fill("80")
+    page.locator("#city").fill("Basel")
     page.locator("#currency").select_option("CHF")
     for part in ("day", "month", "year"):
         page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(LINE[f"date-{part}"])

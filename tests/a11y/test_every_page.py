@@ -50,7 +50,7 @@ def claim_pages(a: Audit):
     a.fails(SAVE, "claim: the treatment, bad values", {"reason": "Broken molar", "accident": "yes"})
     a.press(SAVE, "claim: the accident", **{**TREATMENT, "accident": "yes", "other_insurance": "yes"})
     a.fails(SAVE, "claim: the accident, bad values", {**date_parts("date", -30), "description": "Fell"})
-    a.press(SAVE, "claim: other insurance", **date_parts("date", 41))
+    a.press(SAVE, "claim: other insurance", **date_parts("date", 41), work_related="no")
     a.fails(SAVE, "claim: other insurance, bad values", {"insurer": "Allianz\u2028Care"})
     a.press(SAVE, "claim: add an expense", insurer="Allianz Care", policy_number="AC-1234")
     a.fails("Save expense", "claim: add an expense, bad values",
@@ -123,7 +123,9 @@ def guarantee_pages(a: Audit):
     a.press(SAVE, "guarantee: medical details", **HOSPITAL)
     a.fails(SAVE, "guarantee: medical details, bad values",
             {**MEDICAL, "icd10": "K3", "cost": "9.500,123"})
-    a.press(SAVE, "guarantee: attachments", **MEDICAL)
+    a.press(SAVE, "guarantee: the patient's agreement", **MEDICAL)  # a relative writes
+    a.fails(SAVE, "guarantee: the patient's agreement, not confirmed", {"member_email": "jon"})
+    a.press(SAVE, "guarantee: attachments", consent=True, member_email="jon@example.org")
     a.fails("Upload", "guarantee: attachments, nothing chosen")
     a.page.get_by_label("Choose files", exact=True).set_input_files(
         {"name": "estimate.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})

@@ -75,8 +75,8 @@ def test_claim_by_keyboard_only_reaches_the_done_page_and_sends(keys, live_serve
         if number:
             keys.go("Add another expense", "a")
         keys.heading("Add an expense")
-        keys.fill({k: line[k] for k in ("date-day", "date-month", "date-year", "provider", "description",
-                                        "amount")})
+        keys.fill({k: line[k] for k in ("date-day", "date-month", "date-year", "provider", "city",
+                                        "description", "amount")})
         if line["currency"] != "EUR":  # EUR is the default (treated in France); CHF is searched for
             keys.tab_to("#currency-filter")
             page.keyboard.type("swiss")  # narrows the list; EUR stays chosen, listed first
@@ -163,6 +163,10 @@ def test_guarantee_by_keyboard_only(keys, live_server):
 
     keys.heading("Medical details")
     keys.fill({k: MEDICAL[k] for k in ("reason", "procedure", "icd10", "cost")})  # EUR: from Spain
+    keys.go(SAVE)
+
+    keys.heading("The patient's agreement")  # a relative writes
+    keys.check("consent")
     keys.go(SAVE)
 
     keys.heading("Attachments")

@@ -99,7 +99,7 @@ def test_the_site_pages_show_the_profile_in_force(meridian_app):
 
 
 def test_the_plan_rules_come_from_the_profile(meridian_app):
-    """Meridian asks for 21 days' notice (Cigna for 14): an admission in 15 days is short notice
+    """Meridian asks for 21 days' notice, 3–4 weeks (Cigna for 14, 2–4 weeks): an admission in 15 days is short notice
     here, and the warning gives Meridian's numbers."""
     web = Browserless(meridian_app.test_client())
     pages = sample_pages(REGISTRY["guarantee"], "workflows.journeys.guarantee")
@@ -110,5 +110,5 @@ def test_the_plan_rules_come_from_the_profile(meridian_app):
         **pages["admission"], "kind": "planned", "time": "",
         "date-day": str(day.day), "date-month": str(day.month), "date-year": str(day.year)})
     warning = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one(".warning").get_text(" ")
-    assert "Meridian asks for about 21 days' notice" in warning
+    assert "Meridian asks for the request 3–4 weeks before" in warning
     assert all(p.number in warning for p in MERIDIAN.phones) and leaks(warning) == []

@@ -239,7 +239,7 @@ def distinctive_journey(web):
     web.post("/claim/patient", {"who": "member"})
     web.post("/claim/treatment", {"kind": "medical", "reason": v["diagnosis"], "country": "CH",
                                   "accident": "no", "other_insurance": "no"})
-    web.post("/claim/expenses/new", {**date_parts("date", 20), "provider": v["provider"],
+    web.post("/claim/expenses/new", {**date_parts("date", 20), "provider": v["provider"], "city": "Bern",
                                      "description": v["description"], "amount": v["amount"],
                                      "currency": "CHF"})
     web.post("/claim/expenses", {})

@@ -374,6 +374,7 @@ def test_file_names_in_the_sent_email_and_eml_are_the_shown_names(member, smtp_s
     member.post("/guarantee/admission", admission())
     member.post("/guarantee/hospital", HOSPITAL)
     member.post("/guarantee/medical", MEDICAL)
+    member.post("/guarantee/consent", {"consent": "y"})  # a relative writes
     member.post("/guarantee/attachments", {"action": "upload", "kind": "other",
                                            "file": [(io.BytesIO(jpeg_bytes()), n) for n in names]})
     member.post("/guarantee/attachments", {"action": "continue"})

@@ -86,6 +86,7 @@ def guarantee(member, a, finish=True):
                                      contact_name=a["object"], doctor_name=a["inline-css"],
                                      doctor_specialty=a["svg"])),
         ("/guarantee/medical", dict(MEDICAL, reason=" ".join(a.values()), procedure=a["css"])),
+        ("/guarantee/consent", {"consent": "y"}),  # a relative writes
         ("/guarantee/attachments", {"action": "continue"}),
     ])
     if finish:

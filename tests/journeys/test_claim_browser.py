@@ -48,6 +48,7 @@ def test_new_member_claims_two_currencies_changes_an_answer_and_sends(page, live
         fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
         for label in ("Provider", "Description", "Amount"):
             page.get_by_label(label, exact=True).fill(line[label.lower()])
+        page.get_by_label("Provider's town or city", exact=True).fill(line["city"])
         page.get_by_label("Currency", exact=True).select_option(line["currency"])
         page.get_by_role("button", name="Save expense").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("you have added 2 expenses")

@@ -32,7 +32,7 @@ def test_member_gets_a_fax_ready_pdf_from_a_finished_claim(page, live_server):
     assert f"Total pages including this cover: {len(reader.pages)}" in cover
     assert CIGNA.fax.number in cover and "MIP-0042317" in cover
     assert {round(float(p.mediabox.width)) for p in reader.pages} == {612}  # US Letter throughout
-    assert "Claim summary" in reader.pages[2].extract_text() or "Claim summary" in reader.pages[1].extract_text()
+    assert "Claim form" in reader.pages[2].extract_text() or "Claim form" in reader.pages[1].extract_text()
 
 
 def test_member_gets_a_letter_for_a_window_envelope(page, live_server):

@@ -117,7 +117,7 @@ def test_relative_sends_an_emergency_request_for_a_child_admitted_yesterday(page
                  f"Reason for admission or diagnosis: {MEDICAL['reason']}",
                  "ICD-10 code: K35.8",
                  "Estimated cost: EUR 9,500.00",
-                 f"Request written by: {WRITER['name']} (A family member)",
+                 f"Request written by: {WRITER['name']} (A family member; patient's consent confirmed)",
                  f"Please reply to {WRITER['email']} and {HOSPITAL['contact_email']}"):
         assert line in body, line
 
@@ -159,7 +159,7 @@ def test_planned_admission_short_notice_is_warned_and_a_past_date_refused(page, 
 
     in_five_days = today + dt.timedelta(days=5)
     fill_admission(page, "Planned", in_five_days)
-    short_notice = re.compile(r"The admission is in 5 days: Cigna asks for about 14 days' notice "
+    short_notice = re.compile(r"The admission is in 5 days: Cigna asks for the request 2–4 weeks "
                               r"before a planned admission\.")
     for step in (fill_hospital, fill_medical):
         expect(warning(page)).to_contain_text(short_notice)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from playwright.sync_api import expect
 
-from tests.support.samples import GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER
+from tests.support.samples import CONSENT, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER
 
 
 def save(page):
@@ -131,4 +131,12 @@ def fill_medical(page):
     label(page, "Estimated cost, if known").fill("9500")
     # The currency follows the hospital's country (Spain): the writer leaves it as it is.
     expect(label(page, "Currency of the estimate")).to_have_value("EUR")
+    save(page)
+    fill_consent(page)
+
+
+def fill_consent(page):
+    """The sample's writer is a relative: they confirm the patient agreed to share the details."""
+    expect(heading(page)).to_have_text("The patient's agreement")
+    page.get_by_role("checkbox").check()
     save(page)

@@ -13,6 +13,7 @@ MERIDIAN = Administrator(
     fax=Phone("Fax", "+ 41-22-555-0199"),
     postal_lines=("Case postale 4321", "1211 Geneva 2", "Switzerland"),
     rules=PlanRules(gop_lead_time_days=21, emergency_notification_days=3, cheque_currency="CHF"),
+    claim_form_required=False,  # Meridian has no form of its own: the packet is the claim form
     website="meridian.example",
     website_url="https://meridian.example/",
 )

@@ -41,6 +41,7 @@ WRITER = GUARANTEE["writer"]
 GOP_PATIENT = GUARANTEE["patient"]
 HOSPITAL = GUARANTEE["hospital"]
 MEDICAL = GUARANTEE["medical"]
+CONSENT = GUARANTEE["consent"]
 
 # The cover sheet's sender: the claim's member.
 SENDER = cover_examples.pages()["sender"]
@@ -80,13 +81,16 @@ def fill_claim(web, receipts=(("receipt.jpg", None),), expenses=EXPENSES, finish
     return response
 
 
-def fill_guarantee(web, admission_answers=None, attachments=(), finish=True):
+def fill_guarantee(web, admission_answers=None, attachments=(), finish=True, writer=WRITER, medical=MEDICAL,
+                   consent=CONSENT):
     """Complete the guarantee journey through HTTP (attachments: (name, bytes, kind))."""
-    web.post("/guarantee/writer", WRITER)
+    web.post("/guarantee/writer", writer)
     web.post("/guarantee/patient", GOP_PATIENT)
     web.post("/guarantee/admission", admission_answers or admission())
     web.post("/guarantee/hospital", HOSPITAL)
-    web.post("/guarantee/medical", MEDICAL)
+    web.post("/guarantee/medical", medical)
+    if writer["role"] != "member":  # someone else writes: the patient's consent, the member's copy
+        web.post("/guarantee/consent", consent)
     for name, content, kind in attachments:
         web.post("/guarantee/attachments", {"action": "upload", "kind": kind,
                                             "file": (io.BytesIO(content), name)},

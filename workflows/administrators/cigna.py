@@ -24,6 +24,7 @@ CIGNA = Administrator(
     admissions_instruction=(
         "In case of hospitalization, send an email request for guarantee of payment to"),
     claim_form_name="Cigna Claim Form for Reimbursement of Medical and Dental Expenses",
+    claim_form_required=True,  # "Claim Reimbursement: Use the Cigna Claim Form for ..."
     rules=PlanRules(),
     # The sheet's labels and numbers stay verbatim; the guidance says what they leave out.
     # Members live outside the U.S.: the number in Belgium (32) comes first.

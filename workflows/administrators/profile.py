@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,19 @@ class PlanRules:
     """Rules that shape guidance: data with defaults, never hard-coded in views."""
 
     one_patient_per_claim: bool = True
-    gop_lead_time_days: int = 14  # ask for a guarantee about two weeks before a planned admission
+    # Ask for a guarantee 2-4 weeks before a planned admission: closer than the first is short
+    # notice (a warning); the pages advise the range, in whole weeks.
+    gop_lead_time_days: int = 14
+    gop_lead_time_ideal_days: int = 28
     emergency_notification_days: int = 2  # emergencies notified within 48 hours
+    # A guarantee of payment is issued above this estimated cost; below it, a "verification
+    # of benefits". The app never converts: only a cost in this currency is compared.
+    guarantee_threshold: Decimal = Decimal(400)
+    guarantee_threshold_currency: str = "USD"
+    # A claim must reach the administrator by 31 December of the year this many years after
+    # the year of service; lines this close to that date get a warning naming it.
+    filing_deadline_years: int = 1
+    filing_warning_days: int = 60
     cheque_currency: str = "USD"  # incomplete bank details typically mean a cheque in USD
     mailto_body_limit: int = 1800  # some mail clients break mailto: links past ~2,000 chars
 
@@ -62,6 +74,10 @@ class Administrator:
     website_url: str = ""
     admissions_instruction: str = ""
     claim_form_name: str = ""
+    # Whether a claim must also go on the administrator's own form (named above, to be had
+    # from its website): then the packet goes with that form, never instead of it. When not,
+    # the packet's claim form section is the claim form.
+    claim_form_required: bool = False
     online_services_steps: tuple[str, ...] = ()
     online_services_first_time: str = ""
     us_network_note: str = ""
@@ -73,6 +89,11 @@ class Administrator:
     @property
     def admissions_email(self) -> str:
         return self.mailboxes["admissions"]
+
+    @property
+    def claim_form(self) -> str:
+        """The official form's name when the administrator requires it, else ""."""
+        return self.claim_form_name if self.claim_form_required else ""
 
     def names(self) -> dict[str, str]:
         """The values prose placeholders are filled with."""

@@ -19,6 +19,18 @@ def when(step: str, name: str, *values) -> Condition:
     return lambda answers: read(answers) in values
 
 
+class Notice(str):
+    """Advice shown at the top of pages. A plain string there is urgent, and the
+    administrator's phone numbers go with it; a quiet notice (a deadline, say) goes alone."""
+
+    quiet: bool
+
+    def __new__(cls, text: str, quiet: bool = True):
+        made = super().__new__(cls, text)
+        made.quiet = quiet
+        return made
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of a check-your-answers list."""

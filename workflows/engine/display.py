@@ -26,7 +26,8 @@ def form_answers(form) -> dict:
         if not applies(f.name):
             out[f.name] = None  # a question that does not apply keeps no answer
         elif isinstance(f, AmountField):
-            out[f.name] = str(getattr(f, "amount", f.data))
+            # An optional amount left out of the post entirely is "" too, never "None".
+            out[f.name] = str(f.amount) if getattr(f, "amount", None) is not None else (f.data or "")
         elif isinstance(f, DateInputField):
             out[f.name] = f.data.isoformat() if f.data else None
         else:

@@ -45,6 +45,10 @@ class Wizard:
     # Whom a journey in progress is about (the patient's name), so that the home page can
     # say "Continue your claim for Arjun" to the member filling it in: answers -> name.
     about: Callable[[Answers], str | None] | None = None
+    # What the member has not given yet but may send later (documents the answers call for):
+    # answers -> sentences, listed on the check page with a link to the uploads. Finishing
+    # is still allowed; the document lists them as to follow.
+    missing: Callable[[Answers], list[str]] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}

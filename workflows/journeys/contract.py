@@ -43,6 +43,11 @@ class Document:
     prefix: str  # file names: <prefix>-<reference>.pdf
     next_steps: Any = ""
     another_hint: Any = ""
+    # Whether the pages about this document say what the administrator's own claim form is
+    # for (required with the packet, or replaced by it): one sentence, from the profile.
+    mentions_claim_form: bool = False
+    # Advice for the member, on the confirmation page (never on the processor's cover).
+    advice: tuple = ()
     # Laid out from `template` with `context(finished)` (and the uploads after it, on pages
     # of their own, when the uploads do not travel as files of their own)...
     template: str = ""
@@ -62,6 +67,8 @@ class Email:
     context: Callable[[Finished], dict]
     member: Callable[[Answers], str]  # who gets the copy and, by default, the replies
     reply_to: Callable[[Answers], tuple[str, ...]] | None = None
+    # Others who asked for a copy (the member, when someone else writes for them).
+    copies: Callable[[Answers], tuple[str, ...]] | None = None
     attach_uploads: bool = False  # uploads go as files of their own, not inside the PDF
 
 
@@ -100,7 +107,8 @@ class Outputs:
         separate = self.email is not None and self.email.attach_uploads
         pages = finished.attachments if (for_paper or not separate) else []
         context = {**doc.context(finished), "administrator": finished.administrator,
-                   "reference": finished.reference, "attachments": finished.attachments}
+                   "reference": finished.reference, "attachments": finished.attachments,
+                   "for_paper": for_paper}
         resources = {"qr.png": (qr_png(doc.qr(finished)), "image/png")} if doc.qr else {}
         return render_packet(doc.template, context, pages, resources, leading_pages=leading_pages)
 
@@ -132,7 +140,7 @@ class Outputs:
                       for a in finished.attachments]
         return Letter(
             to=self.recipients(finished.administrator),
-            cc=(member,) if copy_to_member and member else (),
+            cc=((member,) if copy_to_member and member else ()) + (email.copies(answers) if email.copies else ()),
             reply_to=email.reply_to(answers) if email.reply_to else ((member,) if member else ()),
             subject=email.subject(answers),
             body=body,

@@ -58,6 +58,12 @@ class TreatmentForm(Form):
         SelectChoice("medical", _l("Medical")),
         SelectChoice("dental", _l("Dental")),
         SelectChoice("both", _l("Medical and dental")),
+        SelectChoice("vision", _l("Vision (eye tests, glasses, contact lenses)")),
+    ])
+    setting = Radios(_l("Was the patient admitted to hospital?"),
+                     _l("Select whether the patient was admitted to hospital"), [
+        SelectChoice("outpatient", _l("No, outpatient care (no overnight stay)")),
+        SelectChoice("inpatient", _l("Yes, inpatient care (at least one night in hospital)")),
     ])
     reason = F.ParagraphField(_l("Reason for treatment or diagnosis"),
                               _l("Enter the reason for treatment or the diagnosis"), limit=1000,
@@ -76,19 +82,46 @@ class AccidentForm(Form):
                           description=_l("For example, 14 2 2026"))
     description = F.ParagraphField(_l("What happened?"), _l("Describe what happened"), limit=1000,
                                    render_kw={"rows": 3})
+    work_related = Radios(_l("Did it happen at work or on the way to work?"),
+                          _l("Select yes if the accident happened at work or on the way to work"), YES_NO)
 
 
 class OtherInsuranceForm(Form):
     insurer = F.TextField(_l("Name of the other insurer"), _l("Enter the name of the other insurer"), limit=100)
     policy_number = F.TextField(_l("Policy number"), _l("Enter the policy number of the other insurance"),
                                 limit=40, render_kw={"class": "w-20", "spellcheck": "false"})
+    amount_paid = AmountField(_l("Amount the other insurer paid (optional)"), optional=True,
+                              description=_l("Leave empty if it has not paid anything yet."),
+                              render_kw={"inputmode": "decimal", "class": "w-10", "spellcheck": "false"})
+    paid_currency = F.CurrencyField(_l("Currency of that amount"))
+
+    def validate_paid_currency(self, field):
+        if self.amount_paid.data and not field.data:
+            raise ValidationError(_l("Select the currency of the amount the other insurer paid"))
+        amount = getattr(self.amount_paid, "amount", None)
+        if amount is not None and field.data:
+            F.check_minor_units(amount, field.data, self.amount_paid.label.text)
+
+
+# What an expense line was for: the documents a line needs follow from it (rules.py).
+SERVICES = [
+    SelectChoice("consultation", _l("Consultation or treatment by a doctor")),
+    SelectChoice("medicine", _l("Medicine from a pharmacy")),
+    SelectChoice("hospital", _l("Hospital stay or day case")),
+    SelectChoice("dental", _l("Dental care")),
+    SelectChoice("vision", _l("Eye test, glasses or contact lenses")),
+    SelectChoice("other", _l("Something else, like tests, X-rays or therapy")),
+]
 
 
 class ExpenseForm(Form):
     date = DateInputField(_l("Date of service"), [F.required(_l("Enter the date of service"))],
                           description=_l("The date on the invoice, for example 3 11 2026"))
+    service = Radios(_l("What was it for?"), _l("Select what the expense was for"), SERVICES)
     provider = F.TextField(_l("Provider"), _l("Enter the name of the doctor, dentist, hospital or pharmacy"),
                            limit=120, hint=_l("Doctor, dentist, hospital or pharmacy."))
+    city = F.TextField(_l("Provider's town or city"), _l("Enter the provider's town or city"), limit=80)
+    country = F.CountryField(_l("Provider's country"), _l("Select the provider's country"))
     description = F.TextField(_l("Description"), _l("Enter what the expense was for"), limit=200,
                               hint=_l("For example: consultation, X-ray, prescription medicine."))
     amount = AmountField(_l("Amount"), currency_field="currency",

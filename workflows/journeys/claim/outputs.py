@@ -6,19 +6,27 @@ from ...documents import Sender
 from ...engine import Answers
 from ...engine.i18n import N_, lazy_gettext as _l
 from ..contract import Document, Email, Finished, Outputs, Paper
+from . import claim_form
 from .forms import DeclarationForm
+from .rules import checklist
 from .steps import patient, totals
 
 
 def packet_context(f: Finished) -> dict:
-    """Plain values for the packet template: the review rows, the expenses and totals."""
+    """Plain values for the packet template: the claim form section (third person, in the
+    order of the administrator's form), the fees and totals, and the documents checklist:
+    what is enclosed and what is to follow."""
     answers = f.answers
+    items = checklist(answers, administrator=f.administrator)
     return {
         "member": answers["member"],
         "patient": patient(answers),
         "expenses": (answers.get("expenses") or {}).get("items") or [],
         "totals": totals(answers),
-        "sections": [(step, rows) for step, rows in f.sections if step.kind != "upload"],
+        "claim_form": claim_form.sections(answers),
+        "fees": claim_form.fees(answers),
+        "reimbursement": claim_form.reimbursement(answers),
+        "to_follow": [item for item in items if item.missing],
         "declaration": answers.get("declaration") or {},
         "declaration_text": DeclarationForm.confirm.args[0],
     }
@@ -53,6 +61,12 @@ OUTPUTS = Outputs(
                       "the means you chose. Keep your claim reference and the original receipts."),
         another_hint=_l("Each patient needs a claim of their own. Your own details are kept for "
                         "the next one."),
+        mentions_claim_form=True,
+        advice=(
+            _l("Put your personal reference number on every document you send."),
+            _l("If you post your receipts, tape small ones onto A4 paper rather than stapling them."),
+            _l("Keep the original receipts until %(administrator)s has paid the claim."),
+        ),
     ),
     email=Email(
         mailbox="claims",

@@ -18,6 +18,7 @@ DOCUMENT_KINDS = (
     ("payment", N_("Proof of payment")),
     ("claim-form", N_("Signed claim form")),
     ("prescription", N_("Prescription")),
+    ("other-insurer", N_("Other insurer's statement")),
     ("report", N_("Medical report")),
 )
 
@@ -38,6 +39,19 @@ def totals(answers: Answers) -> "OrderedDict[str, Decimal]":
     for item in (answers.get("expenses") or {}).get("items") or []:
         sums[item["currency"]] = sums.get(item["currency"], Decimal(0)) + Decimal(item["amount"])
     return sums
+
+
+# The service a line most likely is, given the claim type ("medical and dental" says nothing).
+SERVICE_FOR_KIND = {"medical": "consultation", "dental": "dental", "vision": "vision"}
+
+
+def expense_defaults(answers: Answers) -> dict:
+    """A new line is most often in the country (and currency) of treatment, and the service the
+    claim type suggests."""
+    country = answer("treatment", "country")(answers)
+    kind = answer("treatment", "kind")(answers)
+    return {"currency": F.currency_for_country(country), "country": country,
+            **({"service": SERVICE_FOR_KIND[kind]} if kind in SERVICE_FOR_KIND else {})}
 
 
 def describe_expense(item: dict) -> str:
@@ -87,7 +101,8 @@ STEPS = [
         Step("patient", _l("The patient"), PatientForm),
         Step("family-member", _l("About the patient"), FamilyMemberForm,
              show_if=when("patient", "who", "family"), section="patient"),
-        Step("treatment", _l("About the treatment"), TreatmentForm),
+        Step("treatment", _l("About the treatment"), TreatmentForm,
+             defaults=lambda a: {"setting": "outpatient"}),  # most claims are for outpatient care
         Step("accident", _l("About the accident"), AccidentForm,
              show_if=when("treatment", "accident", "yes"), section="treatment"),
         Step("other-insurance", _l("Other insurance"), OtherInsuranceForm,
@@ -96,7 +111,7 @@ STEPS = [
                  describe=describe_expense,
                  totals=lambda a: [(_l("Total in %(currency)s", currency=c), format_money(v, c))
                                    for c, v in totals(a).items()],
-                 defaults=lambda a: {"currency": F.currency_for_country(answer("treatment", "country")(a))}),
+                 defaults=expense_defaults),
         Step("payment", _l("How you want to be paid"), PaymentForm,
              defaults=lambda a: {"currency": F.currency_for_country(answer("member", "country")(a))}),
         Step("bank", _l("Bank account"), BankForm, show_if=pays_by_bank, section="payment",
@@ -106,7 +121,7 @@ STEPS = [
         Step("bank-local", _l("Bank account details"), BankLocalForm,
              show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a), section="payment"),
         UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
-                   hint=_l("Upload itemised invoices and proofs of payment, and the signed "
-                        "%(administrator)s claim form if you have it. PDF, or photos as JPG, PNG "
-                        "or HEIC.")),
+                   hint=_l("Upload an itemised invoice and a proof of payment for each expense, a "
+                           "prescription for each medicine, and the other insurer's statement if it "
+                           "paid part of the claim. PDF, or photos as JPG, PNG or HEIC.")),
 ]

@@ -1,9 +1,9 @@
 """The hospital guarantee-of-payment journey: who writes, member and patient, admission,
 hospital, medical details, attachments; a request for the administrator's admissions mailbox."""
-from ...engine import Step, UploadStep, Wizard, answer
+from ...engine import Step, UploadStep, Wizard, answer, when
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l
-from .forms import AdmissionForm, HospitalForm, MedicalForm, PatientForm, WriterForm
+from .forms import AdmissionForm, ConsentForm, HospitalForm, MedicalForm, PatientForm, WriterForm
 from .outputs import OUTPUTS
 from .rules import notices
 
@@ -24,6 +24,8 @@ JOURNEY = Wizard(
         Step("hospital", _l("The hospital"), HospitalForm),
         Step("medical", _l("Medical details"), MedicalForm,
              defaults=lambda a: {"currency": F.currency_for_country(answer("hospital", "country")(a))}),
+        Step("consent", _l("The patient's agreement"), ConsentForm,
+             show_if=when("writer", "role", "family", "hospital")),
         UploadStep("attachments", _l("Attachments"), min_files=0, noun="document",
                    kinds=(("doctor-letter", N_("Doctor's letter")), ("estimate", N_("Hospital cost estimate")),
                           ("other", N_("Other document"))),

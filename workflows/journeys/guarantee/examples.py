@@ -28,6 +28,7 @@ def pages() -> dict:
                      "doctor_name": "Dra. Marta Gil", "doctor_specialty": "Paediatric surgery"},
         "medical": {"reason": "Acute appendicitis", "procedure": "Laparoscopic appendectomy",
                     "icd10": "k35.8", "cost": "9500", "currency": "EUR"},
+        "consent": {"consent": "y", "member_email": ""},
         "attachments": [],
         "check": {},
     }

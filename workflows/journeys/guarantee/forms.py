@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from wtforms import ValidationError
+from wtforms import BooleanField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from ...engine import clock
@@ -150,3 +150,14 @@ class MedicalForm(Form):
                 raise ValidationError(_l("Enter the ICD-10 code as a letter and 2 numbers, then any "
                                          "further characters after a full stop, like S72.0"))
             field.data = code
+
+
+class ConsentForm(Form):
+    """Only when someone other than the member writes: medical details are the patient's."""
+
+    consent = BooleanField(
+        _l("The patient agreed that these medical details may be shared with %(administrator)s "
+           "(or, if the patient cannot agree, their legal representative did)"),
+        [F.required(_l("Confirm that the patient agreed to share the medical details"))])
+    member_email = F.EmailField(_l("Member's email address (optional)"), "", optional=True, autocomplete="off",
+                                hint=_l("If you give it, the member gets a copy of the request when we send it."))

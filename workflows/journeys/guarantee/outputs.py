@@ -10,7 +10,7 @@ from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l
 from ..contract import Document, Email, Finished, Outputs, Paper
 from .forms import AdmissionForm, PatientForm, WriterForm
-from .rules import is_emergency
+from .rules import is_emergency, late_days, under_threshold
 
 
 class Line(NamedTuple):
@@ -44,7 +44,31 @@ def stay_line(answers: Answers) -> str:
 def subject(answers: Answers) -> str:
     text = (f"Guarantee of payment request – {answer('patient', 'reference')(answers)} – "
             f"{patient_label(answers)} – admission {format_date(answers['admission']['date'])}")
+    if late_days(answers):
+        text = "LATE NOTIFICATION – " + text
     return ("URGENT – " + text) if is_emergency(answers) else text
+
+
+def estimated_cost(answers: Answers) -> str:
+    medical = answers["medical"]
+    if not medical.get("cost"):
+        return "Not known"
+    text = format_money(medical["cost"], medical["currency"])
+    if under_threshold(answers):
+        text += " (under the plan's guarantee threshold: a verification of benefits is enough)"
+    return text
+
+
+def consent_note(answers: Answers) -> str:
+    """Someone other than the member writes: they confirmed the patient agreed to share the
+    medical details. Said on the writer's first line, so the request keeps to one page."""
+    return "" if answer("writer", "role")(answers) == "member" else "; patient's consent confirmed"
+
+
+def copies(answers: Answers) -> tuple[str, ...]:
+    """The member's copy, when someone else writes and gave the member's address."""
+    email = answer("consent", "member_email")(answers)
+    return (email,) if email and email != answer("writer", "email")(answers) else ()
 
 
 def reply_to(answers: Answers) -> tuple[str, ...]:
@@ -78,11 +102,15 @@ def request_context(f: Finished) -> dict:
         Line("Reason for admission or diagnosis", medical["reason"], medical=True),
         Line("Planned procedure or treatment", medical["procedure"], medical=True),
         Line("ICD-10 code", medical.get("icd10") or "Not known", medical=True),
-        Line("Estimated cost", format_money(medical["cost"], medical["currency"]) if medical.get("cost") else "Not known"),
-        Line("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])})\n"
+        Line("Estimated cost", estimated_cost(answers)),
+        Line("Request written by", Phrase(Typed(writer["name"]), f" ({choice_label(WriterForm.role, writer['role'])}"
+                                                            f"{consent_note(answers)})\n"
                                                             f"Email {writer['email']}\nPhone {writer['phone']}")),
     ]
-    return {"rows": rows, "urgent": is_emergency(answers), "subject": subject(answers),
+    late = late_days(answers)
+    if late:
+        rows.insert(5, Line("Notification", f"Late: {late} days after the admission"))
+    return {"rows": rows, "urgent": is_emergency(answers), "late": bool(late), "subject": subject(answers),
             "reply_to": reply_to(answers), "patient": patient, "writer": writer}
 
 
@@ -110,6 +138,7 @@ OUTPUTS = Outputs(
         context=request_context,
         member=lambda a: a["writer"]["email"],
         reply_to=reply_to,
+        copies=copies,
         attach_uploads=True,
     ),
     paper=Paper(
