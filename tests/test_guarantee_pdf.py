@@ -4,7 +4,7 @@ import io
 
 from tests.support.files import one_page_pdf
 from tests.support.pdf import flat, pdf_pages
-from tests.support.samples import GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_guarantee
+from tests.support.samples import CONSENT, GOP_PATIENT, HOSPITAL, MEDICAL, WRITER, admission, fill_guarantee
 
 
 def filled(phrase: str, limit: int) -> str:
@@ -27,6 +27,7 @@ def fill_longest(web):
         "doctor_name": filled("Dra. Marta Gil ", 100), "doctor_specialty": filled("Paediatric surgery ", 100)})
     web.post("/guarantee/medical", {**MEDICAL, "reason": filled("Acute appendicitis with fever. ", 1000),
                                     "procedure": filled("Laparoscopic appendectomy. ", 1000)})
+    web.post("/guarantee/consent", CONSENT)  # a relative writes: the patient's consent
     web.post("/guarantee/attachments", {"action": "upload", "kind": "doctor-letter",
                                         "file": (io.BytesIO(one_page_pdf()), "letter.pdf")},
              content_type="multipart/form-data")

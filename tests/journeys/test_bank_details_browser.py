@@ -19,6 +19,7 @@ def to_bank_iban(page):
     fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
     for name in ("Provider", "Description", "Amount"):
         label(page, name).fill(line[name.lower()])
+    label(page, "Provider's town or city").fill(line["city"])
     label(page, "Currency").select_option(line["currency"])
     page.get_by_role("button", name="Save expense").click()
     page.get_by_role("button", name="Continue").click()
