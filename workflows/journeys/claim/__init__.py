@@ -4,7 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
-from .proofs import cautions
+from . import duplicates, proofs
 from .rules import deadline_notices, missing_on_page
 from .steps import STEPS, carry_over, patient
 
@@ -23,5 +23,5 @@ JOURNEY = Wizard(
     about=lambda answers: patient(answers)["name"] if "patient" in answers else None,
     notices=deadline_notices,
     missing=missing_on_page,
-    cautions=cautions,
+    cautions=lambda a: duplicates.cautions(a) + proofs.cautions(a),
 )
