@@ -86,6 +86,11 @@ def claim_pages(a: Audit):
     a.page.get_by_label("Choose files", exact=True).set_input_files(
         {"name": "receipt.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
     a.press("Upload", "claim: receipts, one uploaded", kind="invoice")
+    a.page.get_by_label("Choose files", exact=True).set_input_files(
+        {"name": "receipt-copy.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    a.press("Upload", "claim: receipts, the same file twice", kind="invoice")
+    a.follow("Choose expenses for receipt.jpg", "claim: which expenses a document covers")
+    a.press("Save", "claim: receipts, expenses chosen")
     a.press("Continue", "claim: check your answers")
 
     a.fails("Finish and get my claim packet", "claim: check your answers, not signed",

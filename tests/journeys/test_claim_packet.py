@@ -100,7 +100,7 @@ def test_claim_form_section_has_every_field_in_the_third_person(web, language):
         "Other insurance Mutualité Chrétienne, policy MC-552-190, amount paid EUR 120.00",
         # Itemised fees: date, provider (name, city, country), service, amount, currency, proof.
         "Provider (name, city, country)", "Dr Anne Martin, Lyon, France", "Dental: Crown", "650.00 EUR",
-        "Pharmacie du Centre, Lyon, France", "Medicine (pharmacy): Antibiotics", "23.40 EUR", "see enclosures",
+        "Pharmacie du Centre, Lyon, France", "Medicine (pharmacy): Antibiotics", "23.40 EUR", "None enclosed",
         # Reimbursement and declaration.
         "Reimbursement Pay The member Currency EUR Method Bank transfer",
         "IBAN: BE71 0961 2345 6769", "BIC: GEBABEBB", "The member declared:",

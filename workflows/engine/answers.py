@@ -32,6 +32,19 @@ class Notice(str):
 
 
 @dataclass(frozen=True)
+class Caution:
+    """Something in the answers worth a second look (a line without its receipt, the same
+    file twice) that does not stop the member: shown on the check page with a link to fix
+    it, and, when `on_step`, on the page of `step` itself. `file` is an upload's id, for a
+    link to that document's own page."""
+
+    text: str
+    step: str
+    file: str = ""
+    on_step: bool = False
+
+
+@dataclass(frozen=True)
 class Row:
     """One line of a check-your-answers list."""
 

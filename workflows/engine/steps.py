@@ -135,6 +135,9 @@ class UploadStep(Step):
     max_files: int = 20
     noun: str = "document"
     kinds: tuple[tuple[str, str], ...] = ()  # (value, label) of the document kinds offered
+    # What a document can cover (the claim's expense lines): answers -> [(id, label)]. Each
+    # file then keeps the ids it covers ("covers"), asked at upload and on its own page.
+    covers: Callable[[Answers], list[tuple[str, str]]] | None = None
 
     def files(self, answers: Answers) -> list[dict]:
         return list((answers.get(self.name) or {}).get("files") or [])

@@ -49,6 +49,9 @@ class Wizard:
     # answers -> sentences, listed on the check page with a link to the uploads. Finishing
     # is still allowed; the document lists them as to follow.
     missing: Callable[[Answers], list[str]] | None = None
+    # Things worth a second look that do not stop the member (engine.Caution): answers ->
+    # cautions, on the check page with a link to fix each, some on their own step's page.
+    cautions: Callable[[Answers], list[Any]] | None = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}

@@ -11,7 +11,7 @@ from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
 from ..journeys import registry
 from .blueprint import bp
-from .state import (draft_token, formdata, journey_state, notices_for, save_state, step_url,
+from .state import (cautions_for, draft_token, formdata, journey_state, notices_for, save_state, step_url,
                     store, wizard_or_404)
 
 
@@ -42,7 +42,8 @@ def review(journey):
                            proof=(PROOF, secrets.token_urlsafe(24)),
                            back=step_url(w, last.name), answers=answers, form=declaration,
                            has_errors=bool(declaration and declaration.errors),
-                           progress=w.progress("check", answers), notices=notices_for(w, answers))
+                           progress=w.progress("check", answers), notices=notices_for(w, answers),
+                           cautions=cautions_for(w, answers), links=True)
 
 
 def new_reference(prefix: str, seed: str) -> str:

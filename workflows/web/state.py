@@ -129,8 +129,15 @@ def notices_for(w: Wizard, answers: dict) -> list[str]:
     return w.notices(w.clean(answers)) if w.notices else []
 
 
+def cautions_for(w: Wizard, answers: dict, step: str | None = None) -> list:
+    """The journey's cautions: all of them (the check page), or those shown on `step`'s page."""
+    found = w.cautions(w.clean(answers)) if w.cautions else []
+    return found if step is None else [c for c in found if c.on_step and c.step == step]
+
+
 def page(template: str, w: Wizard, step, answers: dict, form=None, **context):
     return render_template(template, wizard=w, step=step, form=form, answers=answers,
                            progress=w.progress(step.name, answers),
                            back=back_url(w, step.name, answers), change=changing(),
-                           notices=notices_for(w, answers), **context)
+                           notices=notices_for(w, answers),
+                           cautions=cautions_for(w, answers, step.name), **context)

@@ -6,6 +6,8 @@ added later with "Add a page"); a request over the size limit comes back to this
 """
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, flash, redirect, request, session
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -50,7 +52,8 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
             errors.append(("file", _("You can upload up to %(max)d files", max=s.max_files)))
         else:
             together = target is not None or request.form.get("together") == "1"
-            errors += _take(w, s, state, files, chosen, kind, target, together)
+            covered = chosen_covers(s, answers, request.form)
+            errors += _take(w, s, state, files, chosen, kind, target, together, covered)
             answers[s.name] = {"files": files, "done": False}
             save_state(w, state)
             if not errors and action == "upload" and all(f["kind"] for f in files):
@@ -71,8 +74,26 @@ def upload_page(w: Wizard, s: UploadStep, state: dict):
 def show(w, s, answers, files, errors, typed: MultiDict, target=None, status=200):
     limits = {"file_mb": intake.MAX_BYTES // (1024 * 1024),
               "request_mb": current_app.config["MAX_UPLOAD_MB"]}
+    options = s.covers(answers) if s.covers else []
     return page("wizard/upload.html", w, s, answers, files=files, errors=errors, kinds=s.kinds,
-                kind=typed.get("kind", ""), typed=typed, target=target, limits=limits), status
+                kind=typed.get("kind", ""), typed=typed, target=target, limits=limits,
+                cover_options=options, covered=covered(options, files)), status
+
+
+def covered(options: list[tuple[str, str]], files: list[dict]) -> dict[str, list[str]]:
+    """Each file's covered lines by their short names ("Expense 1": a label up to its colon)."""
+    names = {value: label.split(":")[0] for value, label in options}
+    return {f["id"]: [names[c] for c in f.get("covers") or [] if c in names] for f in files}
+
+
+def chosen_covers(s: UploadStep, answers: dict, form) -> list[str]:
+    """What the member ticked that a document covers; the only line when there is one and
+    the form did not ask (a form without the question)."""
+    options = [value for value, _label in (s.covers(answers) if s.covers else [])]
+    picked = [value for value in form.getlist("covers") if value in options]
+    if not picked and len(options) == 1 and "covers-asked" not in form:
+        picked = options
+    return list(dict.fromkeys(picked))
 
 
 def unnamed(files: list[dict]) -> list[tuple[str, str]]:
@@ -91,7 +112,7 @@ def _name_kinds(s: UploadStep, files: list[dict], form) -> bool:
     return named
 
 
-def _take(w, s, state, files, chosen, kind, target, together) -> list[tuple[str, str]]:
+def _take(w, s, state, files, chosen, kind, target, together, covered=()) -> list[tuple[str, str]]:
     """Read, judge and keep each chosen file: as a document of its own, or as the next pages
     of `target` (or of the first file of this upload, when they are one document's pages)."""
     errors, token, kinds = [], draft_token(), dict(s.kinds)
@@ -119,7 +140,8 @@ def _take(w, s, state, files, chosen, kind, target, together) -> list[tuple[str,
             continue
         files.append({"id": add_upload(token, accepted.content), "name": name, "kind": kind,
                       "kind_label": kinds.get(kind, ""), "media_type": accepted.media_type,
-                      "pages": accepted.pages, "bytes": len(data)})
+                      "pages": accepted.pages, "bytes": len(data), "covers": list(covered),
+                      "sha256": hashlib.sha256(data).hexdigest()})
         if together:
             target = files[-1]
         flash(_("%(file)s uploaded", file=name))
@@ -136,6 +158,7 @@ def _add_pages(token: str, document: dict, accepted: intake.Intake, size: int) -
     new_id = add_upload(token, combined.content)
     store().uploads.remove(live, document["id"])
     document.update(id=new_id, media_type=combined.media_type, pages=combined.pages,
+                    sha256=hashlib.sha256(combined.content).hexdigest(),
                     bytes=document.get("bytes", 0) + size, parts=document.get("parts", 1) + 1)
 
 

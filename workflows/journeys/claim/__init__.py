@@ -4,6 +4,7 @@ from ...engine import Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
+from . import duplicates, proofs
 from .rules import deadline_notices, missing_on_page
 from .steps import STEPS, carry_over, patient
 
@@ -22,4 +23,5 @@ JOURNEY = Wizard(
     about=lambda answers: patient(answers)["name"] if "patient" in answers else None,
     notices=deadline_notices,
     missing=missing_on_page,
+    cautions=lambda a: duplicates.cautions(a) + proofs.cautions(a),
 )

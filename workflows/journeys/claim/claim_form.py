@@ -13,6 +13,7 @@ from typing import NamedTuple
 from ...engine import Answers, answer, choice_label, format_date, format_money
 from ...engine import fields as F
 from .forms import FamilyMemberForm, TreatmentForm
+from .proofs import Proof, proofs
 from .steps import patient
 
 # Printed values for the processor; the member's pages ask the same in their own words.
@@ -29,8 +30,8 @@ class Field(NamedTuple):
 
 
 class Fee(NamedTuple):
-    """One line of the itemised fees. `proof` says where its invoice is in the packet:
-    "see enclosures" until receipts are tied to their lines."""
+    """One line of the itemised fees. `proof`: the documents the member said cover it, each
+    with the id of its first page in the packet (the template prints that page's number)."""
 
     number: int
     date: str
@@ -41,7 +42,7 @@ class Fee(NamedTuple):
     description: str
     amount: str
     currency: str
-    proof: str = "see enclosures"
+    proof: tuple[Proof, ...] = ()
 
 
 def _member(a: Answers) -> list[Field]:
@@ -87,12 +88,13 @@ def _treatment(a: Answers) -> list[Field]:
             Field("Other insurance", _other_insurance(a))]
 
 
-def fees(a: Answers) -> list[Fee]:
+def fees(a: Answers, enclosed_ids: set[str] | None = None) -> list[Fee]:
+    """The fee lines, each with the documents enclosed (`enclosed_ids`) that prove it."""
     items = (a.get("expenses") or {}).get("items") or []
     return [Fee(n, format_date(e["date"]), e["provider"], e.get("city", ""),
                 F.country_name(e["country"]) if e.get("country") else "", SERVICES.get(e.get("service"), "Not given"),
-                e["description"], format_money(e["amount"], ""), e["currency"])
-            for n, e in enumerate(items, start=1)]
+                e["description"], format_money(e["amount"], ""), e["currency"], tuple(proof))
+            for (n, e), proof in zip(enumerate(items, start=1), proofs(a, enclosed_ids))]
 
 
 def _bank(a: Answers) -> str:

@@ -24,7 +24,7 @@ def packet_context(f: Finished) -> dict:
         "expenses": (answers.get("expenses") or {}).get("items") or [],
         "totals": totals(answers),
         "claim_form": claim_form.sections(answers),
-        "fees": claim_form.fees(answers),
+        "fees": claim_form.fees(answers, {a.id for a in f.attachments}),
         "reimbursement": claim_form.reimbursement(answers),
         "to_follow": [item for item in items if item.missing],
         "declaration": answers.get("declaration") or {},

@@ -8,6 +8,7 @@ from ...engine import (Answers, ListStep, ListTexts, Step, UploadStep, answer, c
                        format_date, format_money, when)
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l, ngettext
+from . import proofs
 from .forms import (AccidentForm, BankForm, BankIbanForm, BankLocalForm, ExpenseForm,
                     FamilyMemberForm, MemberForm, OtherInsuranceForm, PatientForm, PaymentForm,
                     TreatmentForm)
@@ -121,6 +122,7 @@ STEPS = [
         Step("bank-local", _l("Bank account details"), BankLocalForm,
              show_if=lambda a: pays_by_bank(a) and not uses_iban_bank(a), section="payment"),
         UploadStep("receipts", _l("Receipts and documents"), noun="document", kinds=DOCUMENT_KINDS,
+                   covers=lambda a: proofs.expense_options(a),
                    hint=_l("Upload an itemised invoice and a proof of payment for each expense, a "
                            "prescription for each medicine, and the other insurer's statement if it "
                            "paid part of the claim. PDF, or photos as JPG, PNG or HEIC.")),
