@@ -11,11 +11,7 @@ from typing import NamedTuple
 
 from ...engine import Answers, Caution, format_date, format_money
 from ...engine.i18n import gettext as _
-from .rules import lines
-
-
-def line_id(item: dict, n: int) -> str:
-    return item.get("id") or f"line-{n}"
+from .rules import line_id, lines
 
 
 def expense_name(n: int) -> str:

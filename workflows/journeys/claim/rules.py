@@ -29,13 +29,29 @@ def other_insurer_paid(answers: Answers) -> bool:
         return False
 
 
-def each_line(service: str | None = None) -> Callable[[Answers, Administrator], int]:
-    """One document for each expense line (of that service, if given)."""
-    return lambda a, admin: sum(1 for item in lines(a) if service is None or item.get("service") == service)
+def line_id(item: dict, n: int) -> str:
+    """An expense line's id, as the documents that prove it name it ("covers")."""
+    return item.get("id") or f"line-{n}"
+
+
+def each_line(service: str | None = None) -> Callable[[Answers, Administrator], list[str]]:
+    """One document for each expense line (of that service, if given): those lines' ids."""
+    return lambda a, admin: [line_id(item, n) for n, item in enumerate(lines(a), start=1)
+                             if service is None or item.get("service") == service]
 
 
 def once_if(condition: Callable[[Answers, Administrator], bool]) -> Callable[[Answers, Administrator], int]:
     return lambda a, admin: 1 if condition(a, admin) else 0
+
+
+def _have(wanted: int | list[str], documents: list[dict]) -> int:
+    """How many of what is wanted the documents of its kind give: per line, the lines some
+    document covers (one receipt may prove several), plus documents that name no line yet."""
+    if isinstance(wanted, int):
+        return len(documents)
+    covered = {line for f in documents for line in f.get("covers") or ()}
+    loose = sum(1 for f in documents if not f.get("covers"))
+    return min(len(wanted), sum(1 for line in wanted if line in covered) + loose)
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,8 @@ class Needed:
     kind: str
     label: str
     why: str
-    count: Callable[[Answers, Administrator], int]
+    # How many are wanted: a number, or the ids of the lines that each want one.
+    count: Callable[[Answers, Administrator], int | list[str]]
 
 
 DOCUMENTS = (
@@ -76,18 +93,18 @@ class Item:
             else translate(self.needed.label)
 
 
-def checklist(answers: Answers, uploaded_kinds: list[str] | None = None,
-              administrator: Administrator | None = None) -> list[Item]:
-    """What the answers call for, and how many of each were uploaded (by kind; a later
-    version ties each receipt to its line)."""
+def checklist(answers: Answers, administrator: Administrator | None = None) -> list[Item]:
+    """What the answers call for, and how many of each the uploaded documents give: for a
+    document per line, by the lines each document says it covers."""
     admin = administrator or administrators.current()
-    if uploaded_kinds is None:
-        uploaded_kinds = [f["kind"] for f in (answers.get("receipts") or {}).get("files") or []]
+    uploaded = (answers.get("receipts") or {}).get("files") or []
     out = []
     for needed in DOCUMENTS:
         wanted = needed.count(answers, admin)
         if wanted:
-            out.append(Item(needed, wanted, uploaded_kinds.count(needed.kind), admin.claim_form_name))
+            have = _have(wanted, [f for f in uploaded if f.get("kind") == needed.kind])
+            count = wanted if isinstance(wanted, int) else len(wanted)
+            out.append(Item(needed, count, have, admin.claim_form_name))
     return out
 
 
