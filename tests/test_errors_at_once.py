@@ -94,6 +94,7 @@ def test_in_chromium_both_errors_show_at_once_and_a_reading_can_be_taken(page, l
         page.locator(f"#date{'' if part == 'day' else '-' + part}").fill(line[f"date-{part}"])
     for name in ("Provider", "Description", "Amount"):
         page.get_by_label(name, exact=True).fill(line[name.lower()])
+    page.get_by_label("Provider's town or city", exact=True).fill(line["city"])
     page.get_by_role("button", name="Save expense").click()
     errors = page.locator(".error-summary")
     expect(errors).to_be_focused()

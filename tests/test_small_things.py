@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import hand_over
 from tests.support.pages import parse
-from tests.support.samples import CLAIM, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER, admission, fill_claim
+from tests.support.samples import CLAIM, CONSENT, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, WRITER, admission, fill_claim
 from tests.support.web import Browserless
 
 
@@ -49,6 +49,7 @@ def test_the_estimated_cost_reads_with_its_currency(web):
     web.post("/guarantee/admission", admission())
     web.post("/guarantee/hospital", HOSPITAL)
     web.post("/guarantee/medical", dict(MEDICAL, cost="12000", currency="USD"))
+    web.post("/guarantee/consent", CONSENT)  # a relative writes
     review = parse(web.post("/guarantee/attachments", {"action": "continue"}))
     rows = {r.dt.get_text(strip=True): r.select_one(".summary-value").get_text(strip=True)
             for r in review.select(".summary-row")}
