@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from babel.dates import format_date as babel_date
-from babel.numbers import format_decimal
 from flask_babel import get_locale
 from wtforms import BooleanField, Field, RadioField, SelectField
 
 from .dates import DateInputField
 from .i18n import gettext as _
-from .money import AmountField
+from .money import AmountField, format_amount
 
 
 def visible_fields(form):
@@ -46,14 +44,6 @@ def format_date(value) -> str:
     if locale is None or locale.language == "en":
         return f"{value.day} {value:%B %Y}"
     return babel_date(value, "long", locale=locale)
-
-
-def format_amount(amount, places: int = 2) -> str:
-    """"1,234.50" in English, the page language's grouping and decimal sign elsewhere."""
-    locale = get_locale()
-    if locale is None or locale.language == "en":
-        return f"{Decimal(amount):,.{places}f}"
-    return format_decimal(Decimal(amount), "#,##0" + ("." + "0" * places if places else ""), locale=locale)
 
 
 def format_money(amount, currency: str) -> str:

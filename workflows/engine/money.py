@@ -4,11 +4,21 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
+from babel.numbers import format_decimal, get_currency_precision
+from flask_babel import get_locale
 from wtforms import StringField, ValidationError
 from wtforms.validators import StopValidation
 
 from .i18n import gettext as _
+
+
+def format_amount(amount, places: int = 2) -> str:
+    """"1,234.50" in English, the page language's grouping and decimal sign elsewhere."""
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{Decimal(amount):,.{places}f}"
+    return format_decimal(Decimal(amount), "#,##0" + ("." + "0" * places if places else ""), locale=locale)
+
 
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 # 1.234,50 and 1'234: a lone "12.345" stays a decimal (and is refused for its 3 places),
@@ -104,7 +114,6 @@ def check_minor_units(amount: Decimal, currency: str, label: str, typed: str = "
     else:
         message = _("%(label)s in %(currency)s can have at most %(places)d decimal places",
                     label=label, currency=currency, places=places)
-    from .display import format_amount  # display reads this module's field
     found = [format_amount(r, places) for r in readings(typed, places)]
     if len(found) == 2:
         message += ". " + _("Did you mean %(first)s or %(second)s?", first=found[0], second=found[1])

@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ...engine import Answers, Caution, format_date, format_money
-from ...engine.i18n import gettext as _
+from ...engine.i18n import gettext as _, lazy_gettext as _l
 from .rules import line_id, lines
 
 
+# An expense line's name, here and in the expenses list (steps.EXPENSE_TEXTS).
+EXPENSE_ITEM = _l("Expense %(n)d")
+
+
 def expense_name(n: int) -> str:
-    from .steps import EXPENSE_TEXTS  # steps declares the journey, and reads this module
-    return str(EXPENSE_TEXTS.item) % {"n": n}
+    return str(EXPENSE_ITEM) % {"n": n}
 
 
 def expense_options(answers: Answers) -> list[tuple[str, str]]:

@@ -69,7 +69,7 @@ def pays_by_bank(answers: Answers) -> bool:
 
 
 EXPENSE_TEXTS = ListTexts(
-    item=_l("Expense %(n)d"),
+    item=proofs.EXPENSE_ITEM,
     add_first=_l("Add an expense"),
     add_another=_l("Add another expense"),
     change=_l("Change expense %(n)d"),
