@@ -95,10 +95,17 @@ def private_sqlite_files(url: str) -> None:
             or database.startswith("file:") or parsed.query.get("uri")):
         return
     path = Path(database)
-    try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    except OSError:
-        return  # no such folder, say: SQLite will say so in its own words
+    # Only a missing file is opened here. Closing any descriptor of a database file drops
+    # every POSIX lock this process holds on it, so opening an existing one beside a live
+    # connection (a second app in one process) could let another process write under it
+    # and corrupt the database (sqlite.org/howtocorrupt.html, 2.2).
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError:
+            return  # no such folder, say: SQLite will say so in its own words
     for name in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
         try:
             if stat.S_IMODE(name.stat().st_mode) != 0o600:
