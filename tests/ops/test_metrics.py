@@ -6,13 +6,15 @@ import io
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from tests.support.files import jpeg_bytes
 from tests.support.http import LiveClient
 from tests.support.mail import SENDER
 from tests.support.samples import CLAIM, EXPENSES, MEMBER, TREATMENT, fill_claim, send
-from tests.support.scrape import TOKEN, moved, scrape
-from tests.support.servers import live
+from tests.support.ports import free_port
+from tests.support.scrape import TOKEN, moved, scrape, total
+from tests.support.servers import gunicorn_processes, live, wait_for
 from tests.support.web import Browserless
 
 
@@ -84,3 +86,21 @@ def test_a_journey_moves_the_counters_and_no_label_holds_what_was_typed(make_app
     routes = {found["route"] for name, found, _v in after if "route" in found}
     assert all(r == "unmatched" or r.startswith("/") and "<" in r or r in ("/", "/contact", "/metrics",
                "/delete", "/deleted", "/healthz", "/readyz") for r in routes), routes
+
+
+def test_metrics_bind_serves_the_added_up_counts_on_an_address_of_its_own(database_url, tmp_path):
+    """METRICS_BIND (gunicorn.conf.py): gunicorn's master serves every worker's counts on a
+    private address, without a token; the app's own port still has no /metrics."""
+    (tmp_path / "metrics").mkdir()
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "bind", "DATABASE_URL": database_url,
+           "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "OUTBOX_DIR": str(tmp_path / "outbox"),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "METRICS_BIND": f"127.0.0.1:{port}"}
+    with gunicorn_processes(env, tmp_path, names="A") as (url,):
+        for _ in range(3):
+            assert requests.get(url + "/contact", timeout=60).status_code == 200
+        assert requests.get(url + "/metrics", timeout=60).status_code == 404
+        contact = lambda: total(scrape(f"http://127.0.0.1:{port}", token=""), "mip_http_requests_total",
+                                route="/contact", status="200")
+        # A request's count is written after its response has gone.
+        assert wait_for(lambda: contact() == 3, timeout=30), contact()
