@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.support.clicking import choose, fill_date, heading, label, parts, save, start_claim
+from tests.support.clicking import (choose, fill_date, heading, label, parts, pay_member_by_iban, save,
+                                    start_claim)
 from tests.support.files import jpeg_bytes
 from tests.support.pdf import flat, pdf_pages
 from tests.support.samples import MEMBER
@@ -47,14 +48,7 @@ def test_pharmacy_and_another_insurer_missing_documents_follow(page, live_server
     page.get_by_role("button", name="Save expense").click()
     page.get_by_role("button", name="Continue").click()
 
-    choose(page, "Who should be paid?", "Me (the member)")
-    choose(page, "How do you want to be paid?", "Bank transfer")
-    save(page)
-    label(page, "Name of the account holder").fill(MEMBER["full_name"])
-    save(page)
-    label(page, "IBAN").fill("BE71 0961 2345 6769")
-    label(page, "BIC (SWIFT code)").fill("GEBABEBB")
-    save(page)
+    pay_member_by_iban(page)
 
     expect(page.locator(".claim-form-note")).to_contain_text(CIGNA.claim_form_name)
     choose(page, "What kind of document is it?", "Itemised invoice")

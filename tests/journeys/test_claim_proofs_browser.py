@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.support.clicking import answer_patient_and_treatment, fill_date, heading, label, parts, save, start_claim
+from tests.support.clicking import (answer_patient_and_treatment, fill_date, heading, label, parts,
+                                    pay_member_by_iban, start_claim)
 from tests.support.files import jpeg_bytes
 from tests.support.pdf import flat, pdf_pages
 from tests.support.samples import MEMBER
@@ -31,14 +32,7 @@ def test_one_payment_receipt_covers_two_expenses(page, live_server):
     page.get_by_role("link", name="Add another expense").click()
     add_expense(page, 10, "Dr Paul Roux", "90.00")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_role("radio", name="Me (the member)").check()
-    page.get_by_role("radio", name="Bank transfer").check()
-    save(page)
-    label(page, "Name of the account holder").fill(MEMBER["full_name"])
-    save(page)
-    label(page, "IBAN").fill("BE71 0961 2345 6769")
-    label(page, "BIC (SWIFT code)").fill("GEBABEBB")
-    save(page)
+    pay_member_by_iban(page)
 
     expect(heading(page)).to_have_text("Receipts and documents")
     page.get_by_role("group", name="What kind of document is it?").get_by_role("radio", name="Proof of payment").check()

@@ -71,6 +71,18 @@ def answer_patient_and_treatment(page):
     save(page)
 
 
+def pay_member_by_iban(page):
+    """From the payment question: to the member, by transfer to the sample Belgian account."""
+    choose(page, "Who should be paid?", "Me (the member)")
+    choose(page, "How do you want to be paid?", "Bank transfer")
+    save(page)
+    label(page, "Name of the account holder").fill(MEMBER["full_name"])
+    save(page)
+    label(page, "IBAN").fill("BE71 0961 2345 6769")
+    label(page, "BIC (SWIFT code)").fill("GEBABEBB")
+    save(page)
+
+
 # --- the guarantee of payment ------------------------------------------------------------------------
 
 def start_request(page, live_server):
