@@ -109,6 +109,12 @@ class Members:
                                     MemberSession.expires_at > self.db.clock())).first()
         return SignedIn(row.id, self.db.open(row.draft, raw=True).decode()) if row else None
 
+    def touch_session(self, token: str) -> None:
+        """A signed-in browser in use: its session lives on as long as its draft does."""
+        with self.db.engine.begin() as db:
+            db.execute(update(MemberSession).where(MemberSession.key == token_key(token))
+                       .values(expires_at=self.db.clock() + self.session_lifetime))
+
     def end_session(self, token: str) -> None:
         with self.db.engine.begin() as db:
             db.execute(delete(MemberSession).where(MemberSession.key == token_key(token)))

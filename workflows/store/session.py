@@ -163,6 +163,8 @@ class DraftSessionInterface(SessionInterface):
             if session.token:
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
             return
+        if session.cookie and session.stale and not session.rotated:
+            self.members.touch_session(session.cookie)  # in use: signed in for as long again
         if session.modified and session:
             if session.token is None:
                 session.create(self.store)
