@@ -29,10 +29,10 @@ SEALED = (
     ("kept packets", Packet, Packet.reference, Packet.data),
     ("outbox messages", Outbox, Outbox.id, Outbox.message),
     ("members", Member, Member.id, Member.data),
-    ("members' draft tokens", Member, Member.id, Member.draft),
+    ("member draft tokens", Member, Member.id, Member.draft),
     ("sign-in links", SignInLink, SignInLink.key, SignInLink.email),
     ("records", Record, Record.reference, Record.data),
-    ("records' packets", Record, Record.reference, Record.packet),
+    ("record packets", Record, Record.reference, Record.packet),
 )
 
 
