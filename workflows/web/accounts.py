@@ -72,9 +72,8 @@ def link(token):
     """The link's landing page: a button, so that opening the link signs nobody in."""
     if len(token) > 100 or not store().sign_in_links.usable(token):
         return _dead_link()
-    # page_path: the page's own links (language, delete) never carry the token.
-    return render_template("accounts/link.html", form=LinkForm(token=token),
-                           page_path=url_for("accounts.sign_in"))
+    # The page's own links (language, delete: base.html) never carry the token.
+    return render_template("accounts/link.html", form=LinkForm(token=token))
 
 
 @accounts.post("/sign-in/link")
