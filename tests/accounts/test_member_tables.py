@@ -11,6 +11,7 @@ from tests.support.apps import app_rows
 from tests.support.operator import (assert_members_find_everything, assert_the_claim_arrived, cli_env,
                                     leave_everything, mail_down, member, revision_of, schema_differences)
 from tests.support.pages import heading
+from tests.support.samples import MEMBER
 from tests.support.servers import flask_cli
 from tests.support.web import Browserless
 from workflows.store import schema
@@ -97,3 +98,20 @@ def test_keys_rotate_re_encrypts_what_members_keep(make_app, database_url, tmp_p
     # Under the new key alone, the signed-in browser is still signed in, as Ana.
     page = member(make_app(DRAFT_ENCRYPTION_KEYS=key_b), cookie).get("/my-claims")
     assert heading(page) == "My claims" and ANA in page.get_data(as_text=True)
+
+
+def test_a_member_is_found_again_while_the_secret_key_is_rotated(make_app, tmp_path):
+    keys = Fernet.generate_key().decode()
+    before = make_app(DRAFT_ENCRYPTION_KEYS=keys, SECRET_KEY="secret-one")
+    browser = Browserless(before.test_client())
+    ask_link(browser, ANA)
+    use_link(browser, link_in_folder(tmp_path / "outbox"))
+    browser.post("/claim/member", {**MEMBER, "full_name": "Ana Kept"})
+
+    after = make_app(DRAFT_ENCRYPTION_KEYS=keys, SECRET_KEY="secret-two", SECRET_KEY_FALLBACKS=["secret-one"])
+    laptop = Browserless(after.test_client())
+    ask_link(laptop, ANA)
+    use_link(laptop, link_in_folder(tmp_path / "outbox"))
+    assert app_rows(after, "SELECT count(*) FROM members") == [(1,)]
+    page = laptop.get("/claim/member").get_data(as_text=True)
+    assert 'value="Ana Kept"' in page

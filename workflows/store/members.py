@@ -66,11 +66,18 @@ class Members:
             return bool(db.execute(update(Member).where(Member.id == member_id)
                                    .values(data=self.db.seal(data))).rowcount)
 
-    def find_or_create(self, key: str, email: str) -> str:
-        """The id of the member with this email key, made now if it is new (a link was used)."""
+    def find_or_create(self, key: str, email: str, earlier_keys: tuple[str, ...] = ()) -> str:
+        """The id of the member with this email key, made now if it is new (a link was used).
+        `earlier_keys`: the address's keys under earlier secrets (SECRET_KEY_FALLBACKS): a
+        member found under one of them is moved to `key`."""
         for _attempt in range(2):
-            with self.db.engine.connect() as db:
+            with self.db.engine.begin() as db:
                 found = db.execute(select(Member.id).where(Member.email_key == key)).scalar()
+                for earlier in earlier_keys if found is None else ():
+                    found = db.execute(select(Member.id).where(Member.email_key == earlier)).scalar()
+                    if found is not None:
+                        db.execute(update(Member).where(Member.id == found).values(email_key=key))
+                        break
             if found is not None:
                 return found
             member_id = secrets.token_hex(16)

@@ -84,7 +84,8 @@ def use_link():
     if used is None:
         return _dead_link()
     members = store().members
-    member_id = members.find_or_create(used.email_key, used.email)
+    earlier = tuple(email_key(old, used.email) for old in current_app.config.get("SECRET_KEY_FALLBACKS") or ())
+    member_id = members.find_or_create(used.email_key, used.email, earlier)
     draft = members.draft_token(member_id)
     anonymous = session.token
     if session.cookie:  # signed in as someone (maybe someone else) before: that session ends
@@ -98,8 +99,9 @@ def use_link():
 
 @accounts.post("/sign-out")
 def sign_out():
-    if session.cookie:
-        store().members.end_session(session.cookie)
+    if not session.member:  # nothing to sign out of: the anonymous draft stays as it is
+        return redirect(url_for("wizard.index"), 303)
+    store().members.end_session(session.cookie)
     session.sign_out()
     flash(_("You are signed out."))
     return redirect(url_for("wizard.index"), 303)
@@ -107,8 +109,9 @@ def sign_out():
 
 @accounts.post("/sign-out/everywhere")
 def sign_out_everywhere():
-    if session.member:
-        store().members.end_every_session(session.member)
+    if not session.member:
+        return redirect(url_for("wizard.index"), 303)
+    store().members.end_every_session(session.member)
     session.sign_out()
     flash(_("You are signed out on every device."))
     return redirect(url_for("wizard.index"), 303)
