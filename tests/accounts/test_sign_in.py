@@ -33,6 +33,8 @@ def test_the_link_from_the_mail_signs_the_member_in(site, smtp_server):
 
     landing = member.get(f"/sign-in/link/{last_link(smtp_server)}")
     assert heading(landing) == "Sign in" and signed_in_as(member) == ""  # opening it signs nobody in
+    # It names the address it signs in as: a link someone else sent shows whose it is.
+    assert "This link signs you in as Ana.Member@example.org." in parse(landing).get_text(" ")
     done = use_link(member, last_link(smtp_server))
     assert "You are signed in." in parse(done).get_text()
     assert signed_in_as(member) == "Ana.Member@example.org"  # as typed (the domain normalised)

@@ -32,10 +32,12 @@ class SignInLinks:
                 created_at=now, expires_at=now + self.lifetime, used_at=None))
         return token
 
-    def usable(self, token: str) -> bool:
-        """Whether the link could sign in now (the landing page's question; uses nothing)."""
+    def usable(self, token: str) -> str | None:
+        """The address a link would sign in now, or None (the landing page's question; it
+        uses nothing up)."""
         with self.db.engine.connect() as db:
-            return db.execute(select(SignInLink.key).where(*self._live(token))).first() is not None
+            blob = db.execute(select(SignInLink.email).where(*self._live(token))).scalar()
+        return self.db.open(blob) if blob is not None else None
 
     def use(self, token: str) -> UsedLink | None:
         """Mark the link used and return its address; None if unknown, expired or used. One

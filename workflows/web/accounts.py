@@ -70,10 +70,13 @@ def check_email():
 @accounts.get("/sign-in/link/<token>")
 def link(token):
     """The link's landing page: a button, so that opening the link signs nobody in."""
-    if len(token) > 100 or not store().sign_in_links.usable(token):
+    address = store().sign_in_links.usable(token) if len(token) <= 100 else None
+    if address is None:
         return _dead_link()
+    # The page names the address: a link someone else sent (to sign this browser in as them,
+    # and read what is typed here afterwards) shows whose it is before anything happens.
     # The page's own links (language, delete: base.html) never carry the token.
-    return render_template("accounts/link.html", form=LinkForm(token=token))
+    return render_template("accounts/link.html", form=LinkForm(token=token), address=address)
 
 
 @accounts.post("/sign-in/link")
