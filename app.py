@@ -61,6 +61,14 @@ ENV_SETTINGS = {
     "UPLOAD_LIMIT_MB_PER_ADDRESS": int,
     "UPLOAD_LIMIT_WINDOW_SECONDS": float,
     "UPLOAD_LIMIT_MB_PER_DRAFT": int,
+    # Signing in by email link (optional; workflows/web/accounts.py).
+    "SIGN_IN_LINK_MINUTES": float,
+    "MEMBER_DRAFT_LIFETIME_DAYS": float,
+    "SIGN_IN_LIMIT_PER_ADDRESS": int,
+    "SIGN_IN_LIMIT_PER_CLIENT": int,
+    "SIGN_IN_LIMIT_WINDOW_SECONDS": float,
+    # The site's address as members reach it, for links in mail (else the request's own).
+    "PUBLIC_URL": str,
     # Operators (docs/how-it-works.md, "Health, metrics and logs").
     "METRICS_TOKEN": str,
     "READY_OUTBOX_MAX_AGE_SECONDS": float,
@@ -145,6 +153,12 @@ def create_app(config: dict | None = None) -> Flask:
         UPLOAD_LIMIT_MB_PER_ADDRESS=500,
         UPLOAD_LIMIT_WINDOW_SECONDS=3600.0,
         UPLOAD_LIMIT_MB_PER_DRAFT=200,
+        SIGN_IN_LINK_MINUTES=15.0,  # a sign-in link works once, this long
+        MEMBER_DRAFT_LIFETIME_DAYS=30.0,  # a signed-in member's draft (and session)
+        # Sign-in links asked for one address, and from one client address, in a window.
+        SIGN_IN_LIMIT_PER_ADDRESS=5,
+        SIGN_IN_LIMIT_PER_CLIENT=20,
+        SIGN_IN_LIMIT_WINDOW_SECONDS=3600.0,
         METRICS_TOKEN="",  # /metrics answers only with it (else 404); see gunicorn.conf.py too
         READY_OUTBOX_MAX_AGE_SECONDS=3600.0,  # /readyz fails while older queued mail waits
         READY_RENDERER_TIMEOUT_SECONDS=10.0,  # how long /readyz waits for the renderer's answer
@@ -177,9 +191,12 @@ def create_app(config: dict | None = None) -> Flask:
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
         secret=app.config["SECRET_KEY"],  # derives a draft's new token when it is rotated
+        member_lifetime=dt.timedelta(days=app.config["MEMBER_DRAFT_LIFETIME_DAYS"]),
+        link_lifetime=dt.timedelta(minutes=app.config["SIGN_IN_LINK_MINUTES"]),
     )
     app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response,
-                                                  sessionless=web.SESSIONLESS_PATHS)
+                                                  sessionless=web.SESSIONLESS_PATHS,
+                                                  members=store.members)
     app.extensions["store"] = store
     Migrate(app, store.db, directory=str(schema.MIGRATIONS))  # `flask db upgrade`, `flask db migrate`
     try:
