@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import administrators, journeys, operations, telemetry, web
+from workflows import administrators, documents, journeys, operations, telemetry, web
 from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
@@ -196,6 +196,9 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
+    # Before any thread of ours starts: the renderer is forked from this process (under
+    # `gunicorn --preload`, the master) and warms up while the workers boot.
+    documents.start_renderer()
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
