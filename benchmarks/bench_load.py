@@ -34,9 +34,13 @@ def member_names(n: int) -> list[str]:
             for i in range(n)]
 
 
-def claim_steps(name: str) -> list[tuple[str, str, dict, str]]:
+def claim_steps(name: str, photos=None) -> list[tuple[str, str, dict, str]]:
     """(label, URL, form, where the save leads) of every page a member saves, in order: the
-    test suite's answers (tests/support/samples.py) with the member's own name wherever one goes."""
+    test suite's answers (tests/support/samples.py) with the member's own name wherever one
+    goes, and `photos` (default: one small receipt) uploaded one by one."""
+    uploads = [("receipt upload", "/claim/receipts",
+                {"action": "upload", "kind": "invoice", "file": (io.BytesIO(photo), f"receipt-{i}.jpg")},
+                "/claim/receipts") for i, photo in enumerate(photos or [RECEIPT])]
     return [
         ("member", "/claim/member", {**MEMBER, "full_name": name}, "/claim/patient"),
         ("patient", "/claim/patient", {"who": "member"}, "/claim/treatment"),
@@ -48,15 +52,32 @@ def claim_steps(name: str) -> list[tuple[str, str, dict, str]]:
         ("bank", "/claim/bank", {"holder": name, "country": "BE"}, "/claim/bank-iban"),
         ("bank-iban", "/claim/bank-iban", {"iban": "BE71 0961 2345 6769", "bic": "GEBABEBB"},
          "/claim/receipts"),
-        ("receipt upload", "/claim/receipts", {"action": "upload", "kind": "invoice",
-                                               "file": (io.BytesIO(RECEIPT), "receipt.jpg")},
-         "/claim/receipts"),
+        *uploads,
         ("receipts", "/claim/receipts", {"action": "continue"}, "/claim/check"),
         ("check (sign)", "/claim/check", {"confirm": "y", "signature": name}, "/claim/done"),
     ]
 
 
 RECEIPT = jpeg_bytes((600, 800))  # one small receipt (a few KB)
+
+
+def receipt_photo(seed: int, size=(1500, 2000)) -> bytes:
+    """A phone photo of a receipt (3 MP by default): a grey page with lines of dark text-like
+    marks, a little noise, so that it compresses and decodes like a photo, not a blank page."""
+    from PIL import Image, ImageDraw, ImageFilter
+    rng = random.Random(seed)
+    image = Image.new("L", size, 225)
+    draw = ImageDraw.Draw(image)
+    for y in range(120, size[1] - 120, 48):
+        x = 100
+        while x < size[0] - 200:
+            width = rng.randint(20, 140)
+            draw.rectangle((x, y, x + width, y + 22), fill=rng.randint(20, 90))
+            x += width + rng.randint(12, 30)
+    image = image.filter(ImageFilter.GaussianBlur(1.2)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
 
 
 class Failed(Exception):
@@ -122,11 +143,11 @@ class Member:
             raise Failed(f"POST {path} led to {location}, expected {leads_to}")
 
 
-def claim_journey(member: Member, name: str) -> bytes:
+def claim_journey(member: Member, name: str, photos=None) -> bytes:
     """Every step of the claim, as a browser without JavaScript: open a page, fill it in, save,
     follow the redirect to the next page. Returns the packet PDF."""
     member.open("/claim/member")
-    for label, path, fields, leads_to in claim_steps(name):
+    for label, path, fields, leads_to in claim_steps(name, photos):
         member.save(label, path, fields, leads_to)
         member.open(leads_to)
     member.pause()

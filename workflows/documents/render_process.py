@@ -1,16 +1,18 @@
-"""The renderer's side: one warm process that forks a render process for each PDF.
+"""The renderer's side: one warm process, and the render processes forked from it.
 
 `serve` runs in the renderer, a fork of the process that started it (gunicorn's master after
 `--preload`, a worker, `flask run`): it shares that process's imported pages copy-on-write
 instead of importing everything again. It lays out a small document once (fonts found,
-stylesheets parsed), freezes what it holds away from the garbage collector (so collections in
-its forks do not write to those pages), then waits. Each request on its socket is answered by
-a fork of it: warm from the first PDF, at the renderer's lower CPU priority, and gone with
-everything it allocated once its PDF is sent, so memory does not grow with the PDFs made.
+stylesheets parsed), keeps what it holds away from the garbage collector (a collection would
+write to every object and copy the pages it shares), lets its owner go on, and from then on
+keeps a few render processes forked ahead, each waiting on the socket. Each lays out one PDF,
+warm, at a lower CPU priority, and exits once it is sent, with everything it allocated: memory
+does not grow with the PDFs made, and a render process's successor is forked after its
+answer went, not while a member waits.
 
 Nothing outlives its owner: the renderer exits when its owner process does (a pidfd, whatever
-the owner died of), and each render process when the renderer does (PR_SET_PDEATHSIG), or when
-the client waiting for it hangs up (a time limit passed, or the worker died).
+the owner died of), each render process when the renderer does (PR_SET_PDEATHSIG), or when
+the client waiting for it hangs up (its time limit passed, or the worker died).
 """
 from __future__ import annotations
 
@@ -51,24 +53,23 @@ def _exactly(conn: socket.socket, size: int) -> bytes:
     return bytes(buffer)
 
 
-def serve(listener: socket.socket, owner: int, warm_up, size: int) -> None:
+def serve(listener: socket.socket, owner: int, warm_up, size: int, ready: int) -> None:
     """The renderer's life (in the forked child; never returns)."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the owner; we follow it
         for name in ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGWINCH"):
             signal.signal(getattr(signal, name), signal.SIG_DFL)  # not the owner's handlers
         _name(b"mip-renderer")
-        os.nice(10)  # pages first: renders take what CPU the workers leave
         gc.freeze()  # (the owner froze its objects before the fork: see renderer._spawn)
         owner_fd = _watch(owner)
-        _drop_inherited_files(keep={0, 1, 2, listener.fileno(), owner_fd})
+        _drop_inherited_files(keep={0, 1, 2, listener.fileno(), owner_fd, ready})
         if warm_up is not None:
             try:
                 warm_up()
             except Exception:  # noqa: BLE001  (a cold renderer still renders)
                 pass
         gc.freeze()  # and the warm-up's
-        _loop(listener, owner_fd, size)
+        _loop(listener, owner_fd, size, ready)
     finally:
         os._exit(0)
 
@@ -84,7 +85,7 @@ def _watch(owner: int) -> int:
     return fd
 
 
-def _loop(listener: socket.socket, owner_fd: int, size: int) -> None:
+def _loop(listener: socket.socket, owner_fd: int, size: int, ready: int) -> None:
     """Keep `size` render processes alive, each waiting on the socket for a request, forked
     ahead of it (no fork stands between a member and the layout). Each serves one request and
     exits; its successor is forked then, after its answer went, not while it renders. At most
@@ -92,17 +93,25 @@ def _loop(listener: socket.socket, owner_fd: int, size: int) -> None:
     poller = select.poll()
     poller.register(owner_fd, select.POLLIN)
     children: dict[int, int] = {}  # pidfd: pid
+    me = os.getpid()
     while True:
         while len(children) < size:
             pid = os.fork()
             if pid == 0:
                 os.close(owner_fd)
+                if ready >= 0:
+                    os.close(ready)
+                    os.nice(10)
                 for pidfd in children:
                     os.close(pidfd)
-                _render(listener)
+                _render(listener, me)
             pidfd = os.pidfd_open(pid)
             children[pidfd] = pid
             poller.register(pidfd, select.POLLIN)
+        if ready >= 0:  # warm, and the first render processes wait: the owner may go on
+            os.close(ready)
+            ready = -1
+            os.nice(10)  # from now on pages first: renders take what CPU the workers leave
         for fd, _events in poller.poll():
             if fd == owner_fd:
                 for pid in children.values():
@@ -115,11 +124,11 @@ def _loop(listener: socket.socket, owner_fd: int, size: int) -> None:
                 _reap(pid)
 
 
-def _render(listener: socket.socket) -> None:
+def _render(listener: socket.socket, renderer: int) -> None:
     """In a render process: wait for one request, answer it, exit (never returns)."""
     try:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:
+        if os.getppid() != renderer:  # it died before the signal was asked for
             os._exit(0)
         _name(b"mip-render")
         while True:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import select
 import socket
 import threading
 import time
@@ -30,6 +31,7 @@ _address: bytes | None = None  # the renderer's socket, in the abstract namespac
 _pid = 0  # the renderer, when this process started it
 _start_lock = threading.Lock()
 _warm_up = None
+READY_WITHIN = 30.0  # seconds the app's start waits at most for the renderer's warm-up
 
 
 class RenderTimeout(Exception):
@@ -77,11 +79,22 @@ def _spawn() -> None:
     # it visits, which would copy the pages the forks share.
     gc.collect()
     gc.freeze()
+    ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        render_process.serve(listener, owner, _warm_up, size=max(2, os.cpu_count() or 1))
+        os.close(ready_r)
+        render_process.serve(listener, owner, _warm_up, size=max(2, os.cpu_count() or 1),
+                             ready=ready_w)
+    os.close(ready_w)
     listener.close()  # only the renderer listens: connecting fails once it has gone
     _address, _pid = address, pid
+    # Wait while it warms up (about a second): under gunicorn the port opens only after
+    # this, so no member's packet waits for it. Its end of the pipe closes once it is warm
+    # (or if it died: the first render then starts another).
+    try:
+        select.select([ready_r], [], [], READY_WITHIN)
+    finally:
+        os.close(ready_r)
 
 
 def _owner_of(pid: int) -> bool:
