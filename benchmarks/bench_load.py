@@ -246,23 +246,47 @@ def deployed(target: str, env: dict, tmp: Path, args):
     """`target` served as in production: the app exactly as deploy/ runs it (the unit's
     gunicorn command and environment, gunicorn.conf.py, behind nginx with the deploy site, over
     TLS: tests/support/production.py); the baseline under the same gunicorn command behind the
-    same nginx. With --direct: gunicorn alone, with --workers and --threads. Yields the URL."""
+    same nginx. With --direct: gunicorn alone, with --workers and --threads. Yields the URL
+    and gunicorn's own port."""
     from tests.support.production import nginx_in_front, production
     folder = tmp / target.split(":")[0]
     folder.mkdir()
     if target == "app:app" and not args.direct:
         with production(folder, env) as running:
-            yield running.url
+            yield running.url, running.app_port
         return
     server, base = serve(target, env, folder / "gunicorn.log", args.workers, args.threads)
     try:
         if args.direct:
-            yield base
+            yield base, urlsplit(base).port
         else:
             with nginx_in_front(folder, [urlsplit(base).port]) as https_port:
-                yield f"https://127.0.0.1:{https_port}"
+                yield f"https://127.0.0.1:{https_port}", urlsplit(base).port
     finally:
         server.terminate(), server.wait(10)
+
+
+def server_cpu(port: int) -> float:
+    """CPU seconds used so far by the gunicorn listening on `port` and every process under it,
+    those already ended included (a parent's cutime and cstime), from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            table[int(entry)] = (int(fields[1]), sum(map(int, fields[11:15])), cmdline)
+    needle = f"127.0.0.1:{port}".encode()
+    tree = {pid for pid, (ppid, _, cmd) in table.items() if needle in cmd and b"gunicorn" in cmd}
+    while True:
+        more = {pid for pid, (ppid, _, _) in table.items() if ppid in tree} - tree
+        if not more:
+            break
+        tree |= more
+    return sum(table[pid][1] for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def parse_args():
@@ -305,24 +329,31 @@ def main():
     # As many requests and pauses as a claim: its steps, its pages, the PDF, the pauses.
     pages = len(claim_steps("x", photos)) + 1
     try:
-        with deployed("bench_claim:make_bare_app()", env, tmp, args) as base:
+        with deployed("bench_claim:make_bare_app()", env, tmp, args) as (base, _port):
             warm_up(lambda i: bare_journey(Member(base, 0, seed=-1), pages), args.workers)
             bare = [Member(base, args.think, seed=i) for i in range(args.members)]
             _, bare_errors, bare_wall = run_members(lambda i: bare_journey(bare[i], pages),
                                                     args.members, args.ramp)
-        with deployed("app:app", env, tmp, args) as base:
+        with deployed("app:app", env, tmp, args) as (base, port):
             warm_up(lambda i: claim_journey(Member(base, 0, seed=-1), f"Warm Up{i:03d}", photos), args.workers)
             singles = [Member(base, args.think, seed=10_000 + i) for i in range(args.singles)]
+            cpu = [server_cpu(port)]
             for i, member in enumerate(singles):  # one member alone: the packet's baseline
                 _, single_errors, _ = run_members(
                     lambda _i: claim_journey(member, f"Tess Alone{i:03d}", photos), 1, 0)
                 bare_errors += [f"alone: {e}" for e in single_errors]
+            cpu.append(server_cpu(port))
             ours = [Member(base, args.think, seed=i) for i in range(args.members)]
             pdfs, errors, wall = run_members(lambda i: claim_journey(ours[i], names[i], photos),
                                              args.members, args.ramp)
+            cpu.append(server_cpu(port))
         errors += [f"baseline {e}" for e in bare_errors]
         checked = check_pdfs(pdfs, names, errors)
         missed = report(ours, bare, singles, wall, bare_wall)
+        one, fifty = (cpu[1] - cpu[0]) / max(args.singles, 1), cpu[2] - cpu[1]
+        print(f"CPU of the app's processes (gunicorn's tree, render processes included; not nginx): "
+              f"{one:.2f} s a journey alone; {fifty:.1f} s for the {args.members} journeys, "
+              f"{fifty / wall:.2f} of the {os.cpu_count()} cores over their {wall:.1f} s")
         print(f"PDFs checked: {checked} of {args.members}, each for its own member's name and none "
               f"of the other {args.members - 1}")
         print(f"errors: {len(errors)}")
