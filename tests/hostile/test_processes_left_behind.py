@@ -281,3 +281,19 @@ def test_flask_run_killed_with_sigkill_after_a_render_leaves_nothing_behind(data
         assert not left, f"still running {GONE_WITHIN:g} s after flask run was killed:\n{describe(left)}"
     finally:
         app.kill()
+
+
+def test_a_render_past_its_time_limit_is_stopped_not_left_running(tmp_path):
+    """The render process laying out a PDF past its time limit exits when its caller stops
+    waiting (as when the worker waiting for it dies): nothing keeps laying it out."""
+    from workflows.documents import RenderTimeout, renderer, time_limit
+    pid_file = tmp_path / "render.pid"
+    # A render that never ends, and says which process it runs in (exec: a builtin, so the
+    # render process needs nothing of this module).
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    with time_limit(5.0), pytest.raises(RenderTimeout):
+        renderer.run(exec, code)
+    render = read_proc(int(pid_file.read_text()))  # None: already gone
+    left = wait_until_gone({render.pid: render} if render else {})
+    assert not left, describe(left)
+    assert renderer.ping(10)  # and the renderer goes on

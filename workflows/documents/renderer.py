@@ -161,9 +161,23 @@ def run(function, *args):
 
 
 def ping(timeout: float) -> bool:
-    """Whether the renderer answers (readiness): a fork of it is asked for its pid, which
-    costs no layout and does not wait behind a member's render."""
+    """Whether the renderer answers (readiness): a render process is asked for its pid, which
+    costs no layout. While every render process is busy with a member's PDF, the renderer
+    counts as answering if it still takes connections."""
     try:
         return _ask(os.getpid, (), timeout) > 0
-    except (RenderTimeout, EOFError, OSError):
+    except RenderTimeout:
+        return _listening()
+    except (EOFError, OSError):
         return False
+
+
+def _listening() -> bool:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(_address)
+        return True
+    except (OSError, TypeError):
+        return False
+    finally:
+        conn.close()
