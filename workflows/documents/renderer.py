@@ -12,6 +12,10 @@ master's pages, and the workers forked afterwards find it through the address th
 so the machine has one renderer, not one per worker (nor a fork server and a resource tracker
 beside each). Each PDF is laid out by a fork of the warm renderer that exits once it is sent.
 If the renderer cannot be reached (it was killed), the process asking starts one of its own.
+
+A request is a pickle (the function and its arguments), and unpickling runs code: the socket
+is in the abstract namespace (no file to clean up), and render processes answer only
+processes of the service's own user (SO_PEERCRED).
 """
 from __future__ import annotations
 
@@ -47,6 +51,8 @@ _turn = threading.Lock()
 
 @contextmanager
 def time_limit(seconds: float | None):
+    """Renders within the block may take `seconds`, counted from the request (a wait for a
+    free render process included)."""
     token = _limit.set(seconds)
     try:
         yield
@@ -141,7 +147,7 @@ def _ask(function, args, limit: float | None):
     except TimeoutError:
         raise RenderTimeout() from None
     finally:
-        conn.close()  # the renderer then stops the render process, if it still runs
+        conn.close()  # a render process still at work sees the hang-up and exits
     if kind == "raise":
         raise value
     return value
