@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask, Request, abort, request
 from flask_babel import Babel
 from flask_mail import Mail
@@ -17,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import administrators, journeys, operations, telemetry, web
+from workflows import administrators, documents, journeys, operations, telemetry, web
 from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
@@ -213,6 +214,10 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
+    # Before any thread of ours starts: the renderer is forked from this process (under
+    # `gunicorn --preload`, the master, before the workers) and warmed up, for pages to come.
+    if _serves_pages():
+        documents.start_renderer()
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
@@ -242,6 +247,13 @@ def create_app(config: dict | None = None) -> Flask:
     # werkzeug's own line would repeat it with the raw path and query string.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _serves_pages() -> bool:
+    """gunicorn, `flask run`, a test's app: yes. Another command (`flask db upgrade`, `drafts
+    purge`, ...) lays out no PDF, or starts a renderer when it does: it does not wait for one."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
 
 
 def _refuse_until_migrated(app: Flask, problem: str) -> None:
