@@ -100,15 +100,11 @@ class Keeper:
 
     # What a POST does ---------------------------------------------------------------------
     def chosen(self, form) -> dict | None:
-        """The answers of a saved entry chosen with its fields left as they were (empty, or
-        the entry's own): every step of the item filled in from the profile."""
+        """The answers of a saved entry chosen, every step of the item filled in from the
+        profile; None when the fields under it were changed into a whole answer of their own
+        (a change of that entry: asked about like any other, see settled)."""
         entry = saved.find(self.profile, self.item, self.form.choice.data) if self.choosing else None
-        if entry is None:
-            return None
-        names = set(self.decl.steps[self.s.name])
-        typed = any(v.strip() for k, v in request.form.items(multi=True)
-                    if k in names or k.rsplit("-", 1)[0] in names)
-        if typed and not (form.validate() and not saved.differs(entry, self._values(form))):
+        if entry is None or (form.validate() and saved.differs(entry, self._values(form))):
             return None
         self._use(entry["id"])
         return self.decl.fill(entry)
