@@ -218,3 +218,17 @@ def test_each_item_can_be_removed_and_another_member_never_sees_them(site, smtp_
         zoe.post("/saved-details/remove", fields, token_from="/saved-details")
     assert saved_items(zoe) == []
     assert value_of(fresh_device(site, smtp_server).get("/cover/sender"), "name") == ""
+
+
+def test_details_saved_on_one_journey_fill_in_the_others(site, smtp_server):
+    member = fresh_device(site, smtp_server)
+    member.post("/cover/sender", {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": MEMBER["phone"],
+                                  "reply_email": MEMBER["email"], **TICK})
+    claim = member.get("/claim/member")
+    assert [value_of(claim, n) for n in ("full_name", "reference", "phone", "email")] == [
+        "Zoë Ørsted", "MIP-0042317", MEMBER["phone"], MEMBER["email"]]
+    assert value_of(claim, "address") == ""  # never saved: nothing to fill in
+    member.post("/guarantee/writer", {"role": "member", "name": "Zoë Ørsted", "email": MEMBER["email"],
+                                      "phone": MEMBER["phone"]})
+    guarantee = member.get("/guarantee/patient")
+    assert (value_of(guarantee, "member_name"), value_of(guarantee, "reference")) == ("Zoë Ørsted", "MIP-0042317")
