@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import text
 
 from tests.support.accounts import sign_in
 from tests.support.files import jpeg_bytes
+from tests.support.languages import english_left, texts
 from tests.support.pages import heading, parse, summary
 from tests.support.pdf import pdf_text
 from tests.support.samples import CLAIM, MEMBER, send
@@ -232,3 +234,33 @@ def test_details_saved_on_one_journey_fill_in_the_others(site, smtp_server):
                                       "phone": MEMBER["phone"]})
     guarantee = member.get("/guarantee/patient")
     assert (value_of(guarantee, "member_name"), value_of(guarantee, "reference")) == ("Zoë Ørsted", "MIP-0042317")
+
+
+def walk_profile(member) -> set[str]:
+    """The texts of the profile's pages and states: the offer, the question, the choice, the list."""
+    shown = [member.get("/claim/member").text]
+    member.post("/claim/member", {**MEMBER, **TICK})
+    shown.append(member.post("/claim/member", {**MEMBER, "phone": "+32 3 555 09 99"}).text)
+    member.post("/claim/patient", {"who": "family"})
+    member.post("/claim/family-member", {**CLAIM["family-member"], **TICK})
+    member.post("/claim/treatment", CLAIM["treatment"])
+    member.post("/claim/expenses/new", CLAIM["expenses"][0])
+    member.post("/claim/expenses", {})
+    shown.append(member.get("/claim/payment").text)
+    member.post("/claim/payment", CLAIM["payment"])
+    member.post("/claim/bank", CLAIM["bank"])
+    member.post("/claim/bank-iban", {**CLAIM["bank-iban"], **TICK})
+    shown += [member.get(path).text for path in ("/claim/family-member", "/claim/bank", "/claim/bank-iban",
+                                                 "/saved-details", "/contact")]
+    return set().union(*(texts(html) for html in shown))
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_profile_pages_speak_french_and_spanish(site, smtp_server, language):
+    english = walk_profile(fresh_device(site, smtp_server))
+    member = site.member()
+    member.http.cookies.set("lang", language)
+    sign_in(member, smtp_server, OTHER)
+    translated = walk_profile(member)
+    assert {t for t in translated & english if english_left(t, language)} == set()
+    assert "Remember for my next claim" in english and "Remember for my next claim" not in translated
