@@ -8,14 +8,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import ask_link, link_in_folder, sign_in, use_link
 from tests.support.files import jpeg_bytes
 from tests.support.languages import english_left, texts
+from tests.support.operator import cli_env, member as browser_with
 from tests.support.pages import heading, parse, summary
 from tests.support.pdf import pdf_text
 from tests.support.samples import CLAIM, MEMBER, send
+from tests.support.servers import flask_cli
+from tests.support.web import Browserless
 
 ZOE = "zoe.member@example.org"
 OTHER = "someone.else@example.org"
@@ -264,3 +268,45 @@ def test_the_profile_pages_speak_french_and_spanish(site, smtp_server, language)
     translated = walk_profile(member)
     assert {t for t in translated & english if english_left(t, language)} == set()
     assert "Remember for my next claim" in english and "Remember for my next claim" not in translated
+
+
+def test_the_saved_profile_is_re_encrypted_by_keys_rotate(make_app, database_url, tmp_path):
+    key_a, key_b = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    browser = Browserless(make_app(DRAFT_ENCRYPTION_KEYS=key_a).test_client())
+    ask_link(browser, ZOE)
+    use_link(browser, link_in_folder(tmp_path / "outbox"))
+    browser.post("/cover/sender", {"name": "Zoë Ørsted", "reference": "MIP-0042317", "phone": MEMBER["phone"],
+                                   "reply_email": MEMBER["email"], **TICK})
+    cookie = browser.client.get_cookie("draft").value
+
+    run = flask_cli(["keys", "rotate"], cli_env(database_url, tmp_path, f"{key_b},{key_a}"))
+    assert run.returncode == 0, run.stderr
+    assert "members: 1 re-encrypted" in run.stdout and "Ørsted" not in run.stdout + run.stderr
+    page = browser_with(make_app(DRAFT_ENCRYPTION_KEYS=key_b), cookie).get("/saved-details")
+    assert "Full name: Zoë Ørsted" in " ".join(page.get_data(as_text=True).split())
+
+
+def test_a_second_account_is_kept_beside_the_first_and_a_chosen_one_changed_asks(site, smtp_server):
+    member = fresh_device(site, smtp_server)
+    member.post("/claim/member", MEMBER)
+    member.post("/claim/patient", {"who": "member"})
+    member.post("/claim/treatment", CLAIM["treatment"])
+    member.post("/claim/expenses/new", CLAIM["expenses"][0])
+    member.post("/claim/expenses", {})
+    member.post("/claim/payment", CLAIM["payment"])
+    member.post("/claim/bank", CLAIM["bank"])
+    member.post("/claim/bank-iban", {**CLAIM["bank-iban"], **TICK})
+    # Another account, typed under "Another account": saved as a second one when ticked.
+    member.post("/claim/bank", {"profile-choice": "new", "holder": "Zoë and Karl Ørsted", "country": "DE"})
+    member.post("/claim/bank-iban", {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", **TICK})
+    assert saved_items(member) == ["IBAN ending 6769, Zoë Ørsted", "IBAN ending 3000, Zoë and Karl Ørsted"]
+
+    # The first chosen again, its holder changed on the same page: asked, and kept on "no".
+    first = choices(member.get("/claim/bank"))["IBAN ending 6769, Zoë Ørsted"]
+    asked = member.post("/claim/bank", {"profile-choice": first, "holder": "Z. Ørsted", "country": "BE"})
+    assert asked.url.endswith("/claim/bank") and "Update your saved details too?" in asked.text
+    member.post("/claim/bank", {"profile-choice": first, "holder": "Z. Ørsted", "country": "BE",
+                                "profile-update": "no"})
+    iban_page = no_full_iban(member.get("/claim/bank-iban"))
+    assert "saved IBAN ending 6769" in iban_page.text
+    assert saved_items(member)[0] == "IBAN ending 6769, Zoë Ørsted"

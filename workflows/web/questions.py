@@ -43,6 +43,8 @@ def step(journey, step):
         return redirect(after_step(w, keeper.last_step(state["answers"]), state["answers"]), 303)
     if request.method == "POST" and form.validate() and (keeper is None or keeper.settled(form)):
         answers[s.name] = s.store(form)
+        if keeper:
+            answers.update(keeper.rest_of_entry())
         state["answers"] = w.clean(answers)  # answers of steps no longer relevant go now
         if keeper:
             keeper.save()

@@ -135,6 +135,14 @@ class Keeper:
             self.action = (self.decl.entry(answers), None)
         return True
 
+    def rest_of_entry(self) -> dict:
+        """A saved entry chosen and changed on its first page: its other pages still come from
+        it (the account's IBAN with its holder's name changed, not an earlier answer's)."""
+        entry = saved.find(self.profile, self.item, self.entry_id) if self.choosing else None
+        filled = self.decl.fill(entry) if entry else {}
+        filled.pop(self.s.name, None)
+        return filled
+
     def save(self) -> None:
         """Write what the member asked for into their profile (sealed, like the rest)."""
         if self.action is None:
