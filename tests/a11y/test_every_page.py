@@ -163,9 +163,28 @@ def account_pages(a: Audit, inbox):
     token = last_link(inbox)
     a.goto(f"/sign-in/link/{token}", "sign-in link")
     a.press("Sign in", "signed in")
+    profile_pages(a)
     a.follow("My claims", "my claims")
     a.goto(f"/sign-in/link/{token}", "sign-in link, used")
     a.press("Sign out everywhere", "signed out everywhere")
+
+
+def profile_pages(a: Audit):
+    """Signed in: "Remember for my next claim", the question when a saved item changes, saved
+    family members to choose from, and the saved details page with its removal."""
+    a.goto("/claim/done", "claim: finished, signed in")
+    a.click('form[action$="/claim/new"] button', "claim: your details, remember for my next claim")
+    a.press(SAVE, "claim: the patient", **{"profile-remember": True})
+    a.goto("/claim/member", "claim: your details, saved")
+    a.fails(SAVE, "claim: your details, update your saved details too?", {"phone": "+32 3 555 09 99"})
+    a.press(SAVE, "claim: the patient", **{"profile-update": "no"})
+    a.press(SAVE, "claim: about the patient, remember", who="family")
+    a.press(SAVE, "claim: the treatment", **{"name": "Emil Ørsted", "date_of_birth-day": "12",
+                                             "date_of_birth-month": "3", "date_of_birth-year": "2012",
+                                             "relationship": "child", "profile-remember": True})
+    a.goto("/claim/family-member", "claim: about the patient, saved family members to choose from")
+    a.follow("Your saved details", "your saved details")
+    a.click(".saved-entry button", "your saved details, one removed")
 
 
 def other_pages(a: Audit):

@@ -93,6 +93,13 @@ class Audit:
         self.page.wait_for_load_state()
         return self.check(what)
 
+    def click(self, selector: str, what: str):
+        """Click the first element `selector` finds (a button whose name is not known ahead)."""
+        self._fresh()
+        self.page.locator(selector).first.click()
+        self.page.wait_for_load_state()
+        return self.check(what)
+
     def follow(self, link: str, what: str):
         self._fresh()
         self.page.get_by_role("link", name=link, exact=True).click()

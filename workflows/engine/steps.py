@@ -32,8 +32,10 @@ class Step:
     def is_complete(self, answers: Answers) -> bool:
         return self.name in answers
 
-    def make_form(self, answers: Answers, formdata=None, **kw):
+    def make_form(self, answers: Answers, formdata=None, prefill: dict | None = None, **kw):
+        """`prefill`: values the member saved earlier, over the defaults, under the answers."""
         data = dict(self.defaults(answers)) if self.defaults else {}
+        data.update(prefill or {})
         data.update(answers.get(self.name) or {})
         form = self.form(formdata=formdata, data=data, **kw)
         form.answers = answers  # cross-step checks (e.g. phone region) read from here

@@ -52,6 +52,8 @@ class Wizard:
     # Things worth a second look that do not stop the member (engine.Caution): answers ->
     # cautions, on the check page with a link to fix each, some on their own step's page.
     cautions: Callable[[Answers], list[Any]] | None = None
+    # Which answers a signed-in member may keep for the next time (engine.Remember).
+    remembers: tuple = ()
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
 from ..journeys import registry
+from . import remembering
 from .blueprint import bp
 from .state import (cautions_for, draft_token, formdata, journey_state, notices_for, save_state, step_url,
                     store, wizard_or_404)
@@ -38,7 +39,7 @@ def review(journey):
         save_state(w, state)
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]
-    return render_template("wizard/review.html", wizard=w, sections=w.review(answers),
+    return render_template("wizard/review.html", wizard=w, sections=remembering.mask_rows(w.review(answers)),
                            proof=(PROOF, secrets.token_urlsafe(24)),
                            back=step_url(w, last.name), answers=answers, form=declaration,
                            has_errors=bool(declaration and declaration.errors),

@@ -7,7 +7,7 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..engine import ListStep, Step, UploadStep, Wizard, form_answers
-from . import budgets
+from . import budgets, remembering
 from .blueprint import bp
 from .state import (after_step, changing, draft_token, formdata, journey_state, open_step, page, save_state,
                     step_url, wizard_or_404)
@@ -31,15 +31,28 @@ def step(journey, step):
     if isinstance(s, UploadStep):
         return upload_page(w, s, state)
     answers = state["answers"]
-    form = s.make_form(answers, formdata=(data := formdata(w, state)))
+    keeper = remembering.keeper(w, s, state)  # a signed-in member's saved profile, if any
+    data = formdata(w, state)
+    form = s.make_form(answers, formdata=keeper.formdata(data) if keeper else data,
+                       prefill=keeper.prefill() if keeper else None)
     if request.method == "GET" and request.args.get("check") == "1" and data is None:
         form.validate()  # sent back from the review: show what no longer passes
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and keeper and (chosen := keeper.chosen(form)) is not None:
+        state["answers"] = w.clean({**answers, **chosen})  # a saved entry, chosen as it is
+        save_state(w, state)
+        return redirect(after_step(w, keeper.last_step(state["answers"]), state["answers"]), 303)
+    if request.method == "POST" and form.validate() and (keeper is None or keeper.settled(form)):
         answers[s.name] = s.store(form)
+        if keeper:
+            answers.update(keeper.rest_of_entry())
         state["answers"] = w.clean(answers)  # answers of steps no longer relevant go now
+        if keeper:
+            keeper.save()
         save_state(w, state)
         return redirect(after_step(w, s.name, state["answers"]), 303)
-    return page("wizard/step.html", w, s, answers, form)
+    if keeper:
+        keeper.hide_secrets(form)
+    return page("wizard/step.html", w, s, answers, form, keeper=keeper)
 
 
 # --- add another ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from .forms import DeclarationForm
 from .outputs import OUTPUTS
 from . import duplicates, proofs
 from .rules import deadline_notices, missing_on_page
-from .steps import STEPS, carry_over, patient
+from .steps import REMEMBERS, STEPS, carry_over, patient
 
 JOURNEY = Wizard(
     slug="claim",
@@ -19,6 +19,7 @@ JOURNEY = Wizard(
     declaration=DeclarationForm,
     outputs=OUTPUTS,
     carry_over=carry_over,
+    remembers=REMEMBERS,
     # The patient, once the member has said who it is.
     about=lambda answers: patient(answers)["name"] if "patient" in answers else None,
     notices=deadline_notices,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from decimal import Decimal
 
-from ...engine import (Answers, ListStep, ListTexts, Step, UploadStep, answer, choice_label,
+from ...engine import (Answers, ListStep, ListTexts, Remember, Step, UploadStep, answer, choice_label,
                        format_date, format_money, when)
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l, ngettext
@@ -127,3 +127,20 @@ STEPS = [
                            "prescription for each medicine, and the other insurer's statement if it "
                            "paid part of the claim. PDF, or photos as JPG, PNG or HEIC.")),
 ]
+
+
+# What a signed-in member may keep for the next claim, item by item (engine/saved.py).
+REMEMBERS = (
+    Remember("details", {"member": {"full_name": "name", "reference": "reference",
+                                    "date_of_birth": "date_of_birth", "email": "email",
+                                    "country": "country", "phone": "phone", "address": "address"}}),
+    Remember("dependants", {"family-member": {"name": "name", "date_of_birth": "date_of_birth",
+                                              "relationship": "relationship"}}, many=True),
+    Remember("accounts", {"bank": {"holder": "holder", "country": "country"},
+                          "bank-iban": {"iban": "iban", "bic": "bic"},
+                          "bank-local": {"account_number": "account_number", "bank_code": "bank_code",
+                                         "bic": "bic", "bank_name": "bank_name",
+                                         "bank_address": "bank_address"}},
+             many=True, saved_on=("bank-iban", "bank-local")),
+    Remember("currency", {"payment": {"currency": "code"}}),
+)

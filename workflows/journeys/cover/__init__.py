@@ -1,5 +1,5 @@
 """The fax or postal cover sheet journey, for pages members send themselves."""
-from ...engine import Step, Wizard
+from ...engine import Remember, Step, Wizard
 from ...engine.i18n import lazy_gettext as _l
 from .forms import SenderForm, SendingForm
 from .outputs import OUTPUTS
@@ -17,4 +17,6 @@ JOURNEY = Wizard(
         Step("sending", _l("What you are sending"), SendingForm),
     ],
     outputs=OUTPUTS,
+    remembers=(Remember("details", {"sender": {"name": "name", "reference": "reference", "phone": "phone",
+                                               "reply_email": "email"}}),),
 )

@@ -1,6 +1,6 @@
 """The hospital guarantee-of-payment journey: who writes, member and patient, admission,
 hospital, medical details, attachments; a request for the administrator's admissions mailbox."""
-from ...engine import Step, UploadStep, Wizard, answer, when
+from ...engine import Remember, Step, UploadStep, Wizard, answer, when
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l
 from .forms import AdmissionForm, ConsentForm, HospitalForm, MedicalForm, PatientForm, WriterForm
@@ -34,4 +34,6 @@ JOURNEY = Wizard(
     ],
     outputs=OUTPUTS,
     about=answer("patient", "patient_name"),
+    # The member's name and number, kept from (and for) any journey (engine/saved.py).
+    remembers=(Remember("details", {"patient": {"member_name": "name", "reference": "reference"}}),),
 )
