@@ -81,11 +81,13 @@ def item(journey, step, index):
     answers = state["answers"]
     items = s.items(answers)
     position = None if index == "new" else int(index)
+    # 303 (see the list), whatever the method: a POST that finds the list full, because other
+    # requests of this member filled it meanwhile, is told so like the one that fills it last.
     if position is not None and position >= len(items):
-        return redirect(step_url(w, s.name))
+        return redirect(step_url(w, s.name), 303)
     if position is None and len(items) >= s.max_items:
         flash(str(s.texts.too_many) % {"max": s.max_items})
-        return redirect(step_url(w, s.name))
+        return redirect(step_url(w, s.name), 303)
     form = s.make_item_form(answers, position, formdata=formdata(w, state))
     if request.method == "POST" and form.validate():
         # Each item keeps an id, so two tabs changing the list merge item by item
