@@ -76,7 +76,7 @@ def test_each_way_of_sending_is_noted_in_the_history(site, smtp_server):
         "You faxed it You posted it Sent by this service")
     # The done page's buttons: the email link goes through the app, without JavaScript.
     done = parse(member.get("/claim/done"))
-    assert done.select_one(f'form[action="/claim/done/mailto"] button') is not None
+    assert done.select_one('form[action="/claim/done/mailto"] button') is not None
     assert [b["value"] for b in done.select('form[action="/claim/done/delivered"] button')] == ["fax", "post"]
 
 
