@@ -129,3 +129,41 @@ def test_the_background_loop_drops_kept_packets_past_their_time(site, smtp_serve
         job()
     with store.engine.connect() as db:
         assert db.exec_driver_sql("SELECT count(*), count(packet) FROM records").one() == (1, 0)
+
+
+def test_delete_everything_removes_the_members_files_in_the_outbox_folder(serve, make_app, tmp_path):
+    from tests.support.accounts import ask_link, link_in_folder, use_link
+    site = serve(make_app())  # no mail server: sign-in links and claims are written as .eml files
+    folder = tmp_path / "outbox"
+    other = site.member()
+    ask_link(other, BEN)  # another member's link, still waiting in the folder
+    theirs = {p.name for p in folder.glob("*.eml")}
+    member = site.member()
+    ask_link(member, ANA)
+    use_link(member, link_in_folder(folder))
+    fill(member, CLAIM.wizard, CLAIM.pages())
+    send(member)
+    claim = reference_of(member, "claim")
+    assert any(p.name.startswith(claim) for p in folder.glob("*.eml"))
+    member.post("/my-claims/delete", {}, token_from="/my-claims/delete")
+    assert {p.name for p in folder.glob("*.eml")} == theirs
+
+
+def test_keys_rotate_re_encrypts_records_and_their_packets(serve, make_app, smtp_server):
+    from cryptography.fernet import Fernet
+    from tests.support.mail import SENDER
+    key_a, key_b = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port, "MAIL_DEFAULT_SENDER": SENDER}
+    site = serve(make_app(DRAFT_ENCRYPTION_KEYS=key_a, **mail))
+    member = site.member()
+    sign_in(member, smtp_server, ANA)
+    fill(member, CLAIM.wizard, CLAIM.pages())
+    claim = reference_of(member, "claim")
+    member.post(f"/my-claims/{claim}", ANSWER)
+    counts = make_app(DRAFT_ENCRYPTION_KEYS=f"{key_b},{key_a}").extensions["store"].rekey()
+    assert (counts["records"].rotated, counts["record packets"].rotated) == (1, 1)
+    newest_only = serve(make_app(DRAFT_ENCRYPTION_KEYS=key_b, **mail))
+    again = newest_only.member()
+    sign_in(again, smtp_server, ANA)
+    assert "CL-55" in again.get(f"/my-claims/{claim}").text
+    assert claim in flat(pdf_text(again.get(f"/my-claims/{claim}/packet.pdf").content))

@@ -70,7 +70,7 @@ class Store:
             db.execute(delete(Draft).where(Draft.key == key))
         return deleted
 
-    def delete_member(self, member_id: str, counter_keys: tuple[str, ...] = ()) -> list[str] | None:
+    def delete_member(self, member_id: str, counter_keys: tuple[str, ...] = ()):
         """Delete everything of a signed-in member at once (see erasure.py)."""
         return erase_member(self.db, member_id, counter_keys)
 

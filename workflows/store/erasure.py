@@ -5,6 +5,8 @@ reminders) and every outbox row of theirs, sent or not (mail about their submiss
 records, and mail to them)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
@@ -13,11 +15,15 @@ from .models import (Budget, Draft, DraftRotation, Member, MemberSession, Outbox
                      SignInLink, Submission, Upload)
 
 
-def erase_member(db: Database, member_id: str, counter_keys: tuple[str, ...] = ()) -> list[str] | None:
-    """Delete every row of the member; returns the references of their submissions and
-    records (the outbox folder's files for them go too, by the caller), or None when there
-    is no such member. `counter_keys`: the keyed hashes of their rate-limit and budget
-    counts (web knows how they are made), deleted with the rest."""
+class Erased(NamedTuple):
+    references: list[str]  # of their submissions and records: their outbox files go too
+    written: list[str]  # outbox-folder files of mail to them (sign-in links), by name
+
+
+def erase_member(db: Database, member_id: str, counter_keys: tuple[str, ...] = ()) -> Erased | None:
+    """Delete every row of the member, or return None when there is no such member (the
+    caller removes the outbox folder's files named in the result). `counter_keys`: the
+    keyed hashes of their rate-limit and budget counts (web knows how they are made)."""
     with Session(db.engine) as s, s.begin():
         member = s.get(Member, member_id)
         if member is None:
@@ -25,6 +31,9 @@ def erase_member(db: Database, member_id: str, counter_keys: tuple[str, ...] = (
         draft_key = token_key(db.open(member.draft, raw=True).decode())
         references = sorted(set(s.scalars(select(Submission.reference).where(Submission.draft_key == draft_key)))
                             | set(s.scalars(select(Record.reference).where(Record.member_id == member_id))))
+        # A message written to the outbox folder keeps its file's name as its detail.
+        written = list(s.scalars(select(Outbox.last_error).where(Outbox.member_key == member.email_key,
+                                                                 Outbox.status == "written")))
         for start in range(0, max(len(references), 1), 500):  # bounded IN lists
             chunk = references[start:start + 500]
             s.execute(delete(Outbox).where(or_(Outbox.reference.in_(chunk), Outbox.member_key == member.email_key)))
@@ -41,4 +50,4 @@ def erase_member(db: Database, member_id: str, counter_keys: tuple[str, ...] = (
             s.execute(delete(SendCount).where(SendCount.key.in_(counter_keys)))
             s.execute(delete(Budget).where(Budget.key.in_(counter_keys)))
         s.execute(delete(Member).where(Member.id == member_id))
-    return references
+    return Erased(references, written)

@@ -9,7 +9,7 @@ from ..delivery import mailto_href
 from .blueprint import bp
 from .downloads import finished
 from .finish import submission
-from .history import BY_MEMBER, delivery_label, note_delivery
+from .history import ON_PAPER, delivery_label, note_delivery
 from .state import journey_state, wizard_or_404
 
 
@@ -30,7 +30,7 @@ def delivered(journey):
     w = wizard_or_404(journey)
     sub = submission(w)
     how = request.form.get("how", "")
-    if how not in BY_MEMBER[3:]:
+    if how not in ON_PAPER:
         abort(400)
     note_delivery(sub["reference"], how)
     flash(delivery_label(how))

@@ -16,7 +16,8 @@ from .state import store
 # How a finished journey went: the app sent it (these are the outbox's states) ...
 SENT_BY_APP = ("sent", "queued", "written")
 # ... or what the member did with it.
-BY_MEMBER = ("mailto", "eml", "pdf", "fax", "post")
+ON_PAPER = ("fax", "post")  # "I faxed it", "I posted it"
+BY_MEMBER = ("mailto", "eml", "pdf", *ON_PAPER)
 DELIVERIES = SENT_BY_APP + BY_MEMBER
 
 

@@ -74,8 +74,12 @@ def delete_everything():
     member = abort_unless_signed_in()
     if request.method == "POST":
         references = store().records.references(member.id)
-        deleted = store().delete_member(member.id, counter_keys(member, references)) or []
-        current_app.extensions["postman"].folder.remove(deleted)
+        erased = store().delete_member(member.id, counter_keys(member, references))
+        if erased is not None:
+            folder = current_app.extensions["postman"].folder
+            folder.remove(erased.references)
+            for name in erased.written:
+                folder.discard(name)
         session.delete()  # every session of the member went with the rows: signed out everywhere
         return redirect(url_for("accounts.everything_deleted"), 303)
     return render_template("accounts/delete_everything.html",

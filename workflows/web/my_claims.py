@@ -12,7 +12,7 @@ from ..store import Record
 from .accounts import abort_unless_signed_in, accounts
 from .answer_form import form_for, status_label
 from .claim_totals import per_patient, per_year
-from .history import BY_MEMBER, add_delivery, delivery_label
+from .history import ON_PAPER, add_delivery, delivery_label
 from .state import store
 
 
@@ -63,7 +63,7 @@ def record_page(reference):
         flash(_("Their answer is recorded."))
         return redirect(url_for("accounts.record_page", reference=reference), 303)
     return render_template("accounts/record.html", record=record, form=form, has_errors=bool(form.errors),
-                           member_ways=BY_MEMBER[3:], **page_context())
+                           **page_context())
 
 
 @accounts.get("/my-claims/<reference>/packet.pdf")
@@ -81,7 +81,7 @@ def record_delivered(reference):
     """"I faxed it" / "I posted it", from the record's page."""
     member_id, _record = own_record(reference)
     how = request.form.get("how", "")
-    if how not in BY_MEMBER[3:]:
+    if how not in ON_PAPER:
         abort(400)
     add_delivery(member_id, reference, how)
     flash(delivery_label(how))
