@@ -214,8 +214,8 @@ def create_app(config: dict | None = None) -> Flask:
     postman = Postman(store.outbox, mail_state, app.config["MAIL_DEFAULT_SENDER"], folder,
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
-    app.extensions["postman"] = postman
     postman.jobs.append(store.purge_records)  # "My claims": kept packets past their time
+    app.extensions["postman"] = postman
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
