@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from .database import Database, Keys, load_keys, token_key, utcnow
 from .adoption import adopt
 from .drafts import Drafts
+from .erasure import erase_member
 from .merge import merge
 from .limits import SendLimits
 from .members import MemberData, Members, email_key, normalise_email
 from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
+from .records import Record, Records
 from .rekey import Counts, Rekeying
 from .session import DraftSession, DraftSessionInterface
 from .sign_in import SignInLinks
@@ -43,6 +45,7 @@ class Store:
         self.submissions = Submissions(self.db)
         self.outbox = OutboxRows(self.db)
         self.limits = SendLimits(self.db)
+        self.records = Records(self.db)  # a signed-in member's history ("My claims")
 
     def rekey(self) -> dict[str, Counts]:
         """Re-encrypt every sealed value under the newest key (see rekey.py)."""
@@ -66,6 +69,16 @@ class Store:
             db.execute(delete(Upload).where(Upload.draft_key == key))
             db.execute(delete(Draft).where(Draft.key == key))
         return deleted
+
+    def delete_member(self, member_id: str, counter_keys: tuple[str, ...] = ()):
+        """Delete everything of a signed-in member at once (see erasure.py)."""
+        return erase_member(self.db, member_id, counter_keys)
+
+    def purge_records(self) -> int:
+        """Kept packets past their record's keep_until are deleted (the records stay: see
+        records.py); returns how many."""
+        with self.db.engine.begin() as db:
+            return self.records.purge(db)
 
     def purge_expired(self) -> int:
         """Delete expired drafts with everything that hangs off them. A draft whose mail is
@@ -93,5 +106,5 @@ class Store:
         return len(keys)
 
 
-__all__ = ["DraftSession", "DraftSessionInterface", "MemberData", "Store", "email_key", "load_keys",
+__all__ = ["DraftSession", "DraftSessionInterface", "MemberData", "Record", "Store", "email_key", "load_keys",
            "merge", "normalise_email", "token_key", "utcnow"]
