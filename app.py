@@ -215,7 +215,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["postman"] = postman
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
-        postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
+        # Each round also sends the reminders that are due (issue 14.5).
+        postman.start_background(app.config["OUTBOX_POLL_SECONDS"],
+                                 also=(lambda: operations.send_reminders(app),))
 
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]

@@ -153,15 +153,17 @@ class Postman:
                 done += 1
         return done
 
-    def start_background(self, interval: float) -> None:
-        """Retry queued mail every `interval` seconds in a daemon thread. Several processes
-        may each run one: claim_message() lets only one of them take a given message."""
+    def start_background(self, interval: float, also=()) -> None:
+        """Retry queued mail every `interval` seconds in a daemon thread, then run each of
+        `also` (the reminders due). Several processes may each run one: claim_message() lets
+        only one of them take a given message."""
         def loop():
             while not self._stop.wait(interval):
-                try:
-                    self.deliver_due()
-                except Exception as exc:  # keep retrying; the reason carries no answers
-                    logging.getLogger(__name__).warning("outbox run failed: %s", type(exc).__name__)
+                for job in (self.deliver_due, *also):
+                    try:
+                        job()
+                    except Exception as exc:  # keep retrying; the reason carries no answers
+                        logging.getLogger(__name__).warning("outbox run failed: %s", type(exc).__name__)
         self._stop = threading.Event()
         threading.Thread(target=loop, name="outbox", daemon=True).start()
 

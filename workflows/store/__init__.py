@@ -19,6 +19,7 @@ from .members import MemberData, Members, email_key, normalise_email
 from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
 from .rekey import Counts, Rekeying
+from .reminders import ReminderRows
 from .session import DraftSession, DraftSessionInterface
 from .sign_in import SignInLinks
 from .submissions import Submissions
@@ -43,6 +44,7 @@ class Store:
         self.submissions = Submissions(self.db)
         self.outbox = OutboxRows(self.db)
         self.limits = SendLimits(self.db)
+        self.reminders = ReminderRows(self.db)  # follow-ups of members' records (issue 14.5)
 
     def rekey(self) -> dict[str, Counts]:
         """Re-encrypt every sealed value under the newest key (see rekey.py)."""

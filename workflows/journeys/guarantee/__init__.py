@@ -1,5 +1,6 @@
 """The hospital guarantee-of-payment journey: who writes, member and patient, admission,
 hospital, medical details, attachments; a request for the administrator's admissions mailbox."""
+from ...delivery.reminders import CALL, FollowUp
 from ...engine import Step, UploadStep, Wizard, answer, when
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l
@@ -34,4 +35,6 @@ JOURNEY = Wizard(
     ],
     outputs=OUTPUTS,
     about=answer("patient", "patient_name"),
+    # No reply recorded after the plan's hours: a reminder to call, with the numbers.
+    follow_up=FollowUp(CALL, N_("request for a guarantee of payment")),
 )
