@@ -64,6 +64,7 @@ ENV_SETTINGS = {
     # Signing in by email link (optional; workflows/web/accounts.py).
     "SIGN_IN_LINK_MINUTES": float,
     "MEMBER_DRAFT_LIFETIME_DAYS": float,
+    "RECORD_RETENTION_MONTHS": int,
     "SIGN_IN_LIMIT_PER_ADDRESS": int,
     "SIGN_IN_LIMIT_PER_CLIENT": int,
     "SIGN_IN_LIMIT_WINDOW_SECONDS": float,
@@ -155,6 +156,7 @@ def create_app(config: dict | None = None) -> Flask:
         UPLOAD_LIMIT_MB_PER_DRAFT=200,
         SIGN_IN_LINK_MINUTES=15.0,  # a sign-in link works once, this long
         MEMBER_DRAFT_LIFETIME_DAYS=30.0,  # a signed-in member's draft (and session)
+        RECORD_RETENTION_MONTHS=18,  # a finished journey's kept packet in "My claims"
         # Sign-in links asked for one address, and from one client address, in a window.
         SIGN_IN_LIMIT_PER_ADDRESS=5,
         SIGN_IN_LIMIT_PER_CLIENT=20,

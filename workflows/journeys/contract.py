@@ -89,6 +89,10 @@ class Outputs:
     email: Email | None = None
     paper: Paper | None = None
     uploads: str | None = None  # the step whose files go with the document
+    # What a signed-in member's history ("My claims") keeps of it: `history(answers)` gives
+    # plain values, any of {"patient", "totals", "lines", "title"} (records_contract.md).
+    # The receipts' hashes come from the `uploads` step; without it, only the title is kept.
+    history: Callable[[Answers], dict] | None = None
 
     def filename(self, reference: str, ext: str, variant: str = "") -> str:
         return f"{self.document.prefix}{'-' + variant if variant else ''}-{reference}.{ext}"

@@ -18,6 +18,7 @@ from .limits import SendLimits
 from .members import MemberData, Members, email_key, normalise_email
 from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
+from .records import Record, Records
 from .rekey import Counts, Rekeying
 from .reminders import ReminderRows
 from .session import DraftSession, DraftSessionInterface
@@ -44,6 +45,7 @@ class Store:
         self.submissions = Submissions(self.db)
         self.outbox = OutboxRows(self.db)
         self.limits = SendLimits(self.db)
+        self.records = Records(self.db)  # a signed-in member's history ("My claims")
         self.reminders = ReminderRows(self.db)  # follow-ups of members' records (issue 14.5)
 
     def rekey(self) -> dict[str, Counts]:
@@ -82,6 +84,7 @@ class Store:
             db.execute(delete(Budget).where(Budget.expires_at <= now))
             self.sign_in_links.purge(db)
             self.members.purge(db)
+            self.records.purge(db)  # kept packets past their time (the records stay)
             db.execute(delete(Outbox).where(Outbox.reference.is_(None),
                                             Outbox.created_at <= now - self.member_mail_kept))
             for start in range(0, len(keys), 500):  # bounded IN lists
@@ -95,5 +98,5 @@ class Store:
         return len(keys)
 
 
-__all__ = ["DraftSession", "DraftSessionInterface", "MemberData", "Store", "email_key", "load_keys",
+__all__ = ["DraftSession", "DraftSessionInterface", "MemberData", "Record", "Store", "email_key", "load_keys",
            "merge", "normalise_email", "token_key", "utcnow"]

@@ -75,6 +75,8 @@ def _render_once(w: Wizard, sub: dict) -> bytes:
         if packet is None:
             with rendering():
                 packet = store().submissions.keep_packet(reference, w.outputs.packet(finished(w, sub)))
+            if getattr(session, "member", None):  # a record written before the packet could be made
+                store().records.keep_packet(session.member, reference, packet)
         return packet
     finally:
         limits.give_back(claim)

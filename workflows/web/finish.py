@@ -11,6 +11,7 @@ from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
 from ..journeys import registry
 from .blueprint import bp
+from .history import record_finished
 from .state import (cautions_for, draft_token, formdata, journey_state, notices_for, save_state, step_url,
                     store, wizard_or_404)
 
@@ -35,6 +36,7 @@ def review(journey):
         if declaration is not None:
             answers["declaration"] = form_answers(declaration)
         state["reference"] = finish(w, state, answers)
+        record_finished(w, state["reference"], answers)  # signed in: kept in "My claims"
         save_state(w, state)
         return redirect(url_for("wizard.done", journey=w.slug), 303)
     last = w.relevant_steps(answers)[-1]

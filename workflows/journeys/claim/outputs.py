@@ -2,6 +2,8 @@
 the sender and subject of a fax or postal cover."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ...documents import Sender
 from ...engine import Answers
 from ...engine.i18n import N_, lazy_gettext as _l
@@ -49,6 +51,17 @@ def email_context(f: Finished) -> dict:
             "expense_count": len((answers.get("expenses") or {}).get("items") or [])}
 
 
+def history(answers: Answers) -> dict:
+    """What the member's history keeps: the patient, totals per currency and each line (for
+    the duplicate guard), in plain strings."""
+    name = patient(answers)["name"]
+    lines = [{"patient": name, "date": item.get("date") or "", "provider": item.get("provider") or "",
+              "amount": f"{Decimal(item['amount']):.2f}", "currency": item["currency"]}
+             for item in (answers.get("expenses") or {}).get("items") or []]
+    return {"patient": name, "totals": {c: f"{v:.2f}" for c, v in totals(answers).items()},
+            "lines": lines, "title": "Claim reimbursement"}
+
+
 OUTPUTS = Outputs(
     document=Document(
         name=_l("claim packet"),
@@ -83,4 +96,5 @@ OUTPUTS = Outputs(
         subject=lambda a: "Claim reimbursement",
     ),
     uploads="receipts",
+    history=history,
 )

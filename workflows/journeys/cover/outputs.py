@@ -37,6 +37,13 @@ def standalone_cover(f: Finished) -> bytes:
                      administrator=administrator)
 
 
+def history(answers: Answers) -> dict:
+    """The member's history keeps what the cover sheet went with (no names, no amounts)."""
+    how = "Fax cover sheet" if answer("sending", "method")(answers) != "post" else "Postal letter"
+    subject = subject_line(answers)
+    return {"title": f"{how}: {subject}" if subject else how}
+
+
 OUTPUTS = Outputs(
     document=Document(
         name=_l("cover sheet"),
@@ -46,4 +53,5 @@ OUTPUTS = Outputs(
         next_steps=_l("Print the cover sheet and put it on top of your pages."),
         another_hint=_l("Your own details are kept for the next cover sheet."),
     ),
+    history=history,
 )

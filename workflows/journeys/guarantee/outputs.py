@@ -118,6 +118,12 @@ def qr_text(f: Finished) -> str:
     return f"MIP GOP {f.reference} REF {f.answers['patient']['reference']}"
 
 
+def history(answers: Answers) -> dict:
+    """The member's history keeps the patient; an estimated cost is not an amount claimed,
+    so it adds to no totals."""
+    return {"patient": patient_label(answers), "title": "Guarantee of payment request"}
+
+
 OUTPUTS = Outputs(
     document=Document(
         name=_l("guarantee of payment request"),
@@ -149,4 +155,5 @@ OUTPUTS = Outputs(
         urgent=is_emergency,
     ),
     uploads="attachments",
+    history=history,
 )

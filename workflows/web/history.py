@@ -1,0 +1,80 @@
+"""A signed-in member's history: the record written when a journey is finished, and how the
+member sent it. Every journey in the registry is kept the same way; what a record holds of
+the answers comes from the journey's own `Outputs.history` (records_contract.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from flask import current_app, session
+
+from ..engine import Wizard
+from .state import store
+
+# How a finished journey went: the app sent it (these are the outbox's states) ...
+SENT_BY_APP = ("sent", "queued", "written")
+# ... or what the member did with it.
+BY_MEMBER = ("mailto", "eml", "pdf", "fax", "post")
+DELIVERIES = SENT_BY_APP + BY_MEMBER
+
+
+def add_months(when: dt.datetime, months: int) -> dt.datetime:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month = when.month - 1 + months
+    year, month = when.year + month // 12, month % 12 + 1
+    for day in (when.day, 30, 29, 28):
+        try:
+            return when.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise ValueError(when)
+
+
+def keep_until() -> dt.datetime:
+    return add_months(store().db.clock(), int(current_app.config["RECORD_RETENTION_MONTHS"]))
+
+
+def record_data(w: Wizard, answers: dict, receipts: list[tuple[str, bytes]]) -> dict:
+    """The record's data: the journey's own declaration, the receipts' hashes (for the
+    duplicate guard), no deliveries and no answer yet."""
+    data = dict(w.outputs.history(answers)) if w.outputs.history else {}
+    data.setdefault("title", str(w.outputs.paper.title) if w.outputs.paper else w.slug)
+    if w.outputs.uploads:
+        data["receipts"] = [{"name": name, "sha256": hashlib.sha256(content).hexdigest()}
+                            for name, content in receipts]
+    data["deliveries"] = []
+    data["answer"] = None
+    return data
+
+
+def record_finished(w: Wizard, reference: str, answers: dict) -> None:
+    """A signed-in member finished a journey: keep its record and packet. The packet is the
+    one every download sends (rendered once, kept); if it cannot be made now, the record is
+    kept without it and the first download keeps it (downloads.packet_for)."""
+    member = getattr(session, "member", None)
+    if not member or store().records.get(member, reference) is not None:
+        return
+    from .downloads import attachments, packet_for  # downloads imports finish, which calls here
+    sub = {"reference": reference, "answers": answers}
+    files = attachments(w, answers)
+    try:
+        packet = packet_for(w, sub)
+    except Exception as exc:  # a render past its time limit, say: the record matters more
+        logging.getLogger(__name__).warning("packet not kept with the record: %s", type(exc).__name__)
+        packet = None
+    store().records.add(member, reference, w.slug, record_data(w, answers, [(a.name, a.content) for a in files]),
+                        packet, keep_until())
+
+
+def note_delivery(reference: str, how: str) -> None:
+    """Add how the member's finished journey went to its record (signed in only)."""
+    member = getattr(session, "member", None)
+    if not member or how not in DELIVERIES:
+        return
+    at = store().db.clock().replace(microsecond=0).isoformat() + "Z"
+
+    def add(data: dict) -> dict:
+        data["deliveries"] = [*(data.get("deliveries") or []), {"how": how, "at": at}]
+        return data
+    store().records.change(member, reference, add)
