@@ -48,7 +48,8 @@ def run_reminders(app) -> dict:
 
 
 def text_of(message) -> str:
-    return message.get_body(("plain",)).get_content()
+    """The plain text as a mail program shows it (line ends as "\n")."""
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 def mailto_in(text: str) -> tuple[str, str, str]:

@@ -4,7 +4,7 @@ of the draft: expenses not sent yet whose filing deadline is near (each journey'
 no journey is named here)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..engine import clock, fields as F
@@ -29,7 +29,9 @@ class RemindersForm(Form):
 def reminders():
     member = abort_unless_signed_in()
     settings = dict(member.data.get("settings") or {})
-    form = RemindersForm(data={"reminders": "on" if settings.get("reminders", True) else "off"})
+    # The saved choice only shows on the page: a form sent without a choice is refused.
+    form = RemindersForm(data=None if request.method == "POST" else
+                         {"reminders": "on" if settings.get("reminders", True) else "off"})
     if form.validate_on_submit():
         settings["reminders"] = form.reminders.data == "on"
         # Reminders are written in the language the member last chose a setting in.
