@@ -164,6 +164,8 @@ def account_pages(a: Audit, inbox):
     a.goto(f"/sign-in/link/{token}", "sign-in link")
     a.press("Sign in", "signed in")
     a.follow("My claims", "my claims")
+    a.follow("Reminders by email", "reminders setting")
+    a.press("Save", "reminders setting, saved", reminders="off")
     a.goto(f"/sign-in/link/{token}", "sign-in link, used")
     a.press("Sign out everywhere", "signed out everywhere")
 
