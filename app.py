@@ -215,11 +215,11 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
+    postman.jobs.append(store.purge_records)  # "My claims": kept packets past their time
+    postman.jobs.append(lambda: operations.send_reminders(app))  # follow-ups due (issue 14.5)
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
-        # Each round also sends the reminders that are due (issue 14.5).
-        postman.start_background(app.config["OUTBOX_POLL_SECONDS"],
-                                 also=(lambda: operations.send_reminders(app),))
+        postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
 
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]

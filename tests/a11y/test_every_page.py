@@ -166,8 +166,29 @@ def account_pages(a: Audit, inbox):
     a.follow("My claims", "my claims")
     a.follow("Reminders by email", "reminders setting")
     a.press("Save", "reminders setting, saved", reminders="off")
+    history_pages(a)
     a.goto(f"/sign-in/link/{token}", "sign-in link, used")
     a.press("Sign out everywhere", "signed out everywhere")
+
+
+def history_pages(a: Audit):
+    """Signed in: a cover sheet finished and kept, My claims, its record, the administrator's
+    answer (wrong, then right), and the page that asks before deleting everything."""
+    a.goto("/cover/done", "cover: finished")
+    a.press("Start another cover sheet", "cover: about you, again")
+    a.press(SAVE, "cover: what you are sending, again", name="Zoë Ørsted", reference="MIP-0042317",
+            phone=MEMBER["phone"], reply_email=MEMBER["email"])
+    a.press(SAVE, "cover: check your answers, signed in", method="fax", subject="other",
+            other="Receipts for claim", pages="3", paper="A4")
+    a.press("Finish and get my cover sheet", "cover: finished, signed in")
+    reference = a.page.locator(".panel .ref").inner_text().strip()
+    a.press("I faxed it", "cover: finished, noted as faxed")
+    a.goto("/my-claims", "my claims, one cover sheet")
+    a.goto(f"/my-claims/{reference}", "my claims: a record")
+    a.fails("Save their answer", "my claims: a record, wrong answer",
+            {"claim_number": "CL-1", "status": "paid", "amount_paid": "lots"})
+    a.press("Save their answer", "my claims: answer recorded", amount_paid="390.00", currency="CHF")
+    a.goto("/my-claims/delete", "delete everything")
 
 
 def other_pages(a: Audit):

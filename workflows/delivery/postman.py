@@ -68,6 +68,7 @@ class Postman:
         self.mail_state = mail_state  # Flask-Mail's state, or None when no MAIL_SERVER is set
         self.sender = sender
         self.folder = folder
+        self.jobs: list = []  # periodic work the background loop runs after each delivery round
         self.timeout = timeout
         self.first_retry = first_retry  # seconds before the first retry; doubles each time
         if lease:
@@ -153,17 +154,17 @@ class Postman:
                 done += 1
         return done
 
-    def start_background(self, interval: float, also=()) -> None:
-        """Retry queued mail every `interval` seconds in a daemon thread, then run each of
-        `also` (the reminders due). Several processes may each run one: claim_message() lets
-        only one of them take a given message."""
+    def start_background(self, interval: float) -> None:
+        """Retry queued mail every `interval` seconds in a daemon thread, then run `jobs`
+        (other periodic work: the retention purge). Several processes may each run one:
+        claim_message() lets only one of them take a given message."""
         def loop():
             while not self._stop.wait(interval):
-                for job in (self.deliver_due, *also):
+                for job in (self.deliver_due, *self.jobs):
                     try:
                         job()
-                    except Exception as exc:  # keep retrying; the reason carries no answers
-                        logging.getLogger(__name__).warning("outbox run failed: %s", type(exc).__name__)
+                    except Exception as exc:  # keep going; the reason carries no answers
+                        logging.getLogger(__name__).warning("background run failed: %s", type(exc).__name__)
         self._stop = threading.Event()
         threading.Thread(target=loop, name="outbox", daemon=True).start()
 

@@ -100,11 +100,14 @@ def outbox_deliver():
 
 @drafts.command("purge")
 def drafts_purge():
-    """Delete expired drafts with everything that hangs off them (run it from cron)."""
+    """Delete expired drafts with everything that hangs off them, and the kept packets of
+    "My claims" past their time (run it from cron)."""
     app = _app()
     count = app.extensions["store"].purge_expired()
     files = app.extensions["postman"].folder.sweep()
-    click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed")
+    packets = app.extensions["store"].purge_records()
+    click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed, "
+               f"{packets} kept packet(s) past their time deleted")
 
 
 @keys.command("rotate")

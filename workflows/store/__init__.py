@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .database import Database, Keys, load_keys, token_key, utcnow
 from .adoption import adopt
 from .drafts import Drafts
+from .erasure import erase_member
 from .merge import merge
 from .limits import SendLimits
 from .members import MemberData, Members, email_key, normalise_email
@@ -71,6 +72,16 @@ class Store:
             db.execute(delete(Draft).where(Draft.key == key))
         return deleted
 
+    def delete_member(self, member_id: str, counter_keys: tuple[str, ...] = ()):
+        """Delete everything of a signed-in member at once (see erasure.py)."""
+        return erase_member(self.db, member_id, counter_keys)
+
+    def purge_records(self) -> int:
+        """Kept packets past their record's keep_until are deleted (the records stay: see
+        records.py); returns how many."""
+        with self.db.engine.begin() as db:
+            return self.records.purge(db)
+
     def purge_expired(self) -> int:
         """Delete expired drafts with everything that hangs off them. A draft whose mail is
         still queued is kept until that mail is sent or given up on (a few hours at most):
@@ -84,7 +95,6 @@ class Store:
             db.execute(delete(Budget).where(Budget.expires_at <= now))
             self.sign_in_links.purge(db)
             self.members.purge(db)
-            self.records.purge(db)  # kept packets past their time (the records stay)
             db.execute(delete(Outbox).where(Outbox.reference.is_(None),
                                             Outbox.created_at <= now - self.member_mail_kept))
             for start in range(0, len(keys), 500):  # bounded IN lists

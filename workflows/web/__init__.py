@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Flask, request
 
 from ..telemetry import ENVIRON_ID, ENVIRON_ROUTE
-from . import covers, downloads, errors, finish, questions, sending, site, uploads  # noqa: F401 (rules)
+from . import covers, delivered, downloads, errors, finish, my_claims, questions, sending, site, uploads  # noqa: F401 (rules)
+from . import member_data  # noqa: F401 (rules)
 from .accounts import abort_unless_signed_in, accounts, signed_in_member
 from .blueprint import bp
 from .errors import database_unavailable_response, refuse_when_database_unavailable

@@ -120,14 +120,6 @@ def sign_out_everywhere():
     return redirect(url_for("wizard.index"), 303)
 
 
-@accounts.get("/my-claims")
-def my_claims():
-    member = signed_in_member()
-    if member is None:
-        return redirect(url_for("accounts.sign_in"), 303)
-    return render_template("accounts/my_claims.html", member=member)
-
-
 def _dead_link():
     return render_template(
         "pages/error.html", title=_("This sign-in link cannot be used"),

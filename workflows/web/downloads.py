@@ -14,6 +14,7 @@ from ..engine import Wizard
 from ..journeys.contract import Finished
 from .blueprint import bp
 from .finish import submission
+from .history import note_delivery
 from .state import administrator, journey_state, notices_for, store, wizard_or_404
 
 
@@ -129,6 +130,7 @@ def download(journey, kind):
         body, name = eml_bytes(letter, sender=outputs.email.member(sub["answers"])), outputs.filename(reference, "eml")
     else:
         abort(404)
+    note_delivery(reference, "eml" if kind == "message.eml" else "pdf")  # signed in: in the history
     media_type = "message/rfc822" if name.endswith(".eml") else "application/pdf"
     return Response(body, mimetype=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -10,12 +10,14 @@ import logging
 from flask import current_app, session
 
 from ..engine import Wizard
+from ..engine.i18n import gettext as _
 from .state import store
 
 # How a finished journey went: the app sent it (these are the outbox's states) ...
 SENT_BY_APP = ("sent", "queued", "written")
 # ... or what the member did with it.
-BY_MEMBER = ("mailto", "eml", "pdf", "fax", "post")
+ON_PAPER = ("fax", "post")  # "I faxed it", "I posted it"
+BY_MEMBER = ("mailto", "eml", "pdf", *ON_PAPER)
 DELIVERIES = SENT_BY_APP + BY_MEMBER
 
 
@@ -67,14 +69,35 @@ def record_finished(w: Wizard, reference: str, answers: dict) -> None:
                         packet, keep_until())
 
 
+# Downloads and the email link are noted once: a second download is not a second sending.
+NOTED_ONCE = ("mailto", "eml", "pdf")
+
+
 def note_delivery(reference: str, how: str) -> None:
     """Add how the member's finished journey went to its record (signed in only)."""
     member = getattr(session, "member", None)
-    if not member or how not in DELIVERIES:
-        return
+    if member and how in DELIVERIES:
+        add_delivery(member, reference, how)
+
+
+def add_delivery(member_id: str, reference: str, how: str) -> None:
     at = store().db.clock().replace(microsecond=0).isoformat() + "Z"
 
-    def add(data: dict) -> dict:
-        data["deliveries"] = [*(data.get("deliveries") or []), {"how": how, "at": at}]
+    def add(data: dict) -> dict | None:
+        earlier = data.get("deliveries") or []
+        if how in NOTED_ONCE and any(d.get("how") == how for d in earlier):
+            return None
+        data["deliveries"] = [*earlier, {"how": how, "at": at}]
         return data
-    store().records.change(member, reference, add)
+    store().records.change(member_id, reference, add)
+
+
+def delivery_label(how: str) -> str:
+    return {"sent": _("Sent by this service"),
+            "queued": _("Queued by this service, to be sent"),
+            "written": _("Saved by this service for its administrator to send"),
+            "mailto": _("You opened the email in your mail app"),
+            "eml": _("You downloaded the email (.eml)"),
+            "pdf": _("You downloaded the PDF"),
+            "fax": _("You faxed it"),
+            "post": _("You posted it")}.get(how, how)

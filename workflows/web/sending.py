@@ -16,6 +16,7 @@ from ..telemetry import metrics
 from .blueprint import bp
 from .downloads import letter_for
 from .finish import submission
+from .history import note_delivery
 from .state import journey_state, save_state, store, wizard_or_404
 
 
@@ -52,6 +53,7 @@ def send(journey):
         outcome = postman.send(reference, purpose, letter)
     except Unrecorded as exc:
         return unrecorded_page(w, exc)
+    note_delivery(reference, outcome.status)  # signed in: sent, queued or written, in the history
     # Sent (or queued) by this request: the page says how it went. Or by another one at the
     # same moment (a double click): say it was not sent again, unless that one failed.
     if outcome.status.startswith("already-") and outcome.status != "already-failed":

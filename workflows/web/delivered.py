@@ -1,0 +1,37 @@
+"""How the member sent a finished journey themselves, noted in their history (signed in):
+the email link goes through the app (a POST, then on to the mailto: address, so no answer
+is in the app's own URL and no JavaScript is needed); "I faxed it" and "I posted it"."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+
+from ..delivery import mailto_href
+from .blueprint import bp
+from .downloads import finished
+from .finish import submission
+from .history import ON_PAPER, delivery_label, note_delivery
+from .state import journey_state, wizard_or_404
+
+
+@bp.post("/<journey>/done/mailto")
+def open_mailto(journey):
+    w = wizard_or_404(journey)
+    if not w.outputs.email:
+        abort(404)
+    sub = submission(w)
+    note_delivery(sub["reference"], "mailto")
+    copy = journey_state(w).get("copy", True)
+    letter = w.outputs.letter(finished(w, sub, content=False), b"", copy_to_member=copy)
+    return redirect(mailto_href(letter), 303)
+
+
+@bp.post("/<journey>/done/delivered")
+def delivered(journey):
+    w = wizard_or_404(journey)
+    sub = submission(w)
+    how = request.form.get("how", "")
+    if how not in ON_PAPER:
+        abort(400)
+    note_delivery(sub["reference"], how)
+    flash(delivery_label(how))
+    return redirect(url_for("wizard.done", journey=w.slug), 303)
