@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from tests.support.apps import app_rows
+import pytest
+
 from tests.support.clock import Clock
 from tests.support.followups import (PUBLIC_URL, mailto_in, reminders_to, run_reminders, signed_in_claim,
                                      signed_in_guarantee, text_of)
@@ -17,7 +18,6 @@ from tests.support.operator import cli_env
 from tests.support.pages import heading, parse
 from tests.support.servers import flask_cli
 from workflows.administrators.cigna import CIGNA
-from workflows.store import email_key
 
 ANA, BEA = "ana.member@example.org", "bea.member@example.org"
 
@@ -60,17 +60,19 @@ def test_a_claim_sent_on_a_saturday_counts_from_the_monday(site, smtp_server, cl
     assert len(reminders_to(smtp_server, ANA)) == 1
 
 
-def test_no_reminder_once_an_answer_is_recorded(site, smtp_server, clock):
+@pytest.mark.parametrize("status, reminded", [("information-requested", False), ("paid", False),
+                                              ("sent", True)])
+def test_no_reminder_once_an_answer_is_recorded(site, smtp_server, clock, status, reminded):
+    """Recorded on the record's own page; "sent" is no answer yet."""
     member, reference = signed_in_claim(site, smtp_server, ANA)
-    records = site.app.extensions["store"].records
-    (record,) = [r for r in _records_of(site.app, ANA) if r.reference == reference]
-    data = {**record.data, "answer": {"claim_number": "C-778", "status": "paid", "amount_paid": "390.00",
-                                      "currency": "CHF", "date": "2026-12-10", "note": ""}}
-    assert records.save_data(_member_id(site.app, ANA), reference, data)
+    saved = member.post(f"/my-claims/{reference}", {
+        "claim_number": "C-778", "status": status, "amount_paid": "390.00" if status == "paid" else "",
+        "currency": "CHF", "date-day": "28", "date-month": "11", "date-year": "2026", "note": ""})
+    assert "Their answer is recorded." in parse(saved).get_text()
     clock.advance(days=40)
     counts = run_reminders(site.app)
-    assert counts.get("sent", 0) == 0 and counts["answered"] == 1
-    assert reminders_to(smtp_server, ANA) == []
+    assert counts.get("sent", 0) == int(reminded) and counts.get("answered", 0) == int(not reminded)
+    assert len(reminders_to(smtp_server, ANA)) == int(reminded)
 
 
 def test_a_guarantee_request_without_reply_gets_a_reminder_to_call_after_48_hours(site, smtp_server, clock):
@@ -167,13 +169,3 @@ def test_flask_reminders_send_in_two_processes_at_once(serve, make_app, database
     assert len(reminders_to(smtp_server, ANA)) == 1 and len(reminders_to(smtp_server, BEA)) == 1
     again = flask_cli(["reminders", "send"], env)
     assert again.stdout.startswith("0 reminder(s) sent") and len(smtp_server.messages) == 4 + 2
-
-
-def _member_id(app, address: str) -> str:
-    key = email_key(app.config["SECRET_KEY"], address)
-    ((member_id,),) = app_rows(app, f"SELECT id FROM members WHERE email_key = '{key}'")
-    return member_id
-
-
-def _records_of(app, address: str) -> list:
-    return app.extensions["store"].records.for_member(_member_id(app, address))
