@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..administrators import Administrator
-from ..engine import Step, Wizard
+from ..engine import ListStep, Step, UploadStep, Wizard
 from ..journeys import registry
 from ..store import Store
 
@@ -143,7 +143,10 @@ def cautions_for(w: Wizard, answers: dict, step: str | None = None) -> list:
     for a signed-in member, also those the history gives (the same receipt claimed before)."""
     clean = w.clean(answers)
     found = w.cautions(clean) if w.cautions else []
-    if w.history_cautions is not None and getattr(session, "member", None):
+    # Only the list and upload pages (and the check page) show cautions: a question page
+    # does not read the member's records for them.
+    shows = step is None or isinstance(w.step(step), (ListStep, UploadStep))
+    if w.history_cautions is not None and shows and getattr(session, "member", None):
         found = found + w.history_cautions(clean, earlier_journeys)
     return found if step is None else [c for c in found if c.on_step and c.step == step]
 
