@@ -221,6 +221,7 @@ def create_app(config: dict | None = None) -> Flask:
     # `gunicorn --preload`, the master, before the workers) and warmed up, for pages to come.
     if _serves_pages():
         documents.start_renderer()
+    postman.jobs.append(lambda: operations.send_reminders(app))  # follow-ups due (issue 14.5)
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])

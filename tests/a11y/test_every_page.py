@@ -165,6 +165,8 @@ def account_pages(a: Audit, inbox):
     a.press("Sign in", "signed in")
     profile_pages(a)
     a.follow("My claims", "my claims")
+    a.follow("Reminders by email", "reminders setting")
+    a.press("Save", "reminders setting, saved", reminders="off")
     history_pages(a)
     a.goto(f"/sign-in/link/{token}", "sign-in link, used")
     a.press("Sign out everywhere", "signed out everywhere")

@@ -49,6 +49,12 @@ class PlanRules:
     # the year of service; lines this close to that date get a warning naming it.
     filing_deadline_years: int = 1
     filing_warning_days: int = 60
+    # Follow-ups for signed-in members (issue 14.5): a claim with no answer recorded this
+    # many business days (Monday to Friday) after it was sent gets a reminder with a ready
+    # "where is my claim" email; a guarantee request with no reply recorded after this many
+    # hours gets a reminder to call.
+    claim_answer_business_days: int = 15
+    guarantee_reply_hours: int = 48
     cheque_currency: str = "USD"  # incomplete bank details typically mean a cheque in USD
     mailto_body_limit: int = 1800  # some mail clients break mailto: links past ~2,000 chars
 

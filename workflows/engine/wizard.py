@@ -54,6 +54,15 @@ class Wizard:
     cautions: Callable[[Answers], list[Any]] | None = None
     # Which answers a signed-in member may keep for the next time (engine.Remember).
     remembers: tuple = ()
+    # Cautions from a signed-in member's history (issue 14.6): (answers, earlier) -> cautions,
+    # where earlier() gives the member's earlier finished journeys as plain dicts (a record's
+    # data with its "reference"); called only when the answers need it (it reads the records).
+    history_cautions: Callable[[Answers, Callable[[], list[dict]]], list[Any]] | None = None
+    # What a journey not sent yet holds whose deadline is near: answers -> [(what, date)],
+    # listed on the signed-in member's My claims page.
+    due_soon: Callable[[Answers], list[tuple[str, Any]]] | None = None
+    # What follows a finished journey up for a signed-in member (delivery.reminders.FollowUp).
+    follow_up: Any = None
 
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}

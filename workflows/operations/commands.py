@@ -1,5 +1,5 @@
-"""The operator's commands, `flask --app app <group> <command>`: the outbox, drafts, keys and
-counts (the database's own, `flask db ...`, come from Flask-Migrate).
+"""The operator's commands, `flask --app app <group> <command>`: the outbox, drafts, keys,
+reminders and counts (the database's own, `flask db ...`, come from Flask-Migrate).
 
 What they print names submissions by reference, states, counts and times, never an answer,
 an address or a file: their output may end up in cron mail and logs."""
@@ -9,13 +9,16 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from .reminders import send_due
+
 outbox = AppGroup("outbox", help="Queued email: list, retry, discard, deliver.")
 drafts = AppGroup("drafts", help="Stored drafts.")
 keys = AppGroup("keys", help="The encryption keys of DRAFT_ENCRYPTION_KEYS.")
+reminders = AppGroup("reminders", help="Follow-ups of signed-in members' claims and requests.")
 
 
 def register(app: Flask) -> None:
-    for group in (outbox, drafts, keys):
+    for group in (outbox, drafts, keys, reminders):
         app.cli.add_command(group)
     app.cli.add_command(stats)
 
@@ -119,6 +122,17 @@ def keys_rotate():
     unreadable = sum(c.unreadable for c in counts.values())
     if unreadable:  # under a key no longer configured: dropping keys would not change that
         raise click.ClickException(f"{unreadable} value(s) are under none of the configured keys.")
+
+
+@reminders.command("send")
+def reminders_send():
+    """Send the reminders that are due, through the outbox (the background loop does this
+    too): each once, however many processes run it at the same moment."""
+    counts = send_due(_app())
+    click.echo(f"{counts['sent']} reminder(s) sent; settled without mail: {counts['answered']} answered, "
+               f"{counts['off']} with reminders off, {counts['gone']} gone; {counts['later']} due later")
+    if counts["failed"]:
+        raise click.ClickException(f"{counts['failed']} reminder(s) could not be queued: they stay due.")
 
 
 @click.command("stats")

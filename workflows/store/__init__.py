@@ -21,6 +21,7 @@ from .models import Budget, Draft, Outbox, Packet, SendCount, Submission, Upload
 from .outbox import OutboxRows
 from .records import Record, Records
 from .rekey import Counts, Rekeying
+from .reminders import ReminderRows
 from .session import DraftSession, DraftSessionInterface
 from .sign_in import SignInLinks
 from .submissions import Submissions
@@ -46,6 +47,7 @@ class Store:
         self.outbox = OutboxRows(self.db)
         self.limits = SendLimits(self.db)
         self.records = Records(self.db)  # a signed-in member's history ("My claims")
+        self.reminders = ReminderRows(self.db)  # follow-ups of members' records (issue 14.5)
 
     def rekey(self) -> dict[str, Counts]:
         """Re-encrypt every sealed value under the newest key (see rekey.py)."""

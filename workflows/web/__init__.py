@@ -14,6 +14,7 @@ from .accounts import abort_unless_signed_in, accounts, signed_in_member
 from .blueprint import bp
 from .errors import database_unavailable_response, refuse_when_database_unavailable
 from .finish import resume_finished
+from .followups import followups
 from .filters import install as install_filters
 from .language import select_locale
 from .ops import PATHS as SESSIONLESS_PATHS, ops
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.before_request(resume_finished)
     app.register_blueprint(bp)
     app.register_blueprint(accounts)
+    app.register_blueprint(followups)
     app.register_blueprint(ops)
     app.teardown_request(_note_route)
     # Error pages show the request's id: the one in X-Request-ID and in its log line.

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import copy
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..administrators import Administrator
-from ..engine import Step, Wizard
+from ..engine import ListStep, Step, UploadStep, Wizard
 from ..journeys import registry
 from ..store import Store
 
@@ -129,9 +129,25 @@ def notices_for(w: Wizard, answers: dict) -> list[str]:
     return w.notices(w.clean(answers)) if w.notices else []
 
 
+def earlier_journeys() -> list[dict]:
+    """The signed-in member's finished journeys (each its record's data, with "reference"),
+    newest first, read once per request: what the journeys' history cautions compare with."""
+    if "earlier_journeys" not in g:
+        g.earlier_journeys = [{**record.data, "reference": record.reference}
+                              for record in store().records.for_member(session.member)]
+    return g.earlier_journeys
+
+
 def cautions_for(w: Wizard, answers: dict, step: str | None = None) -> list:
-    """The journey's cautions: all of them (the check page), or those shown on `step`'s page."""
-    found = w.cautions(w.clean(answers)) if w.cautions else []
+    """The journey's cautions: all of them (the check page), or those shown on `step`'s page;
+    for a signed-in member, also those the history gives (the same receipt claimed before)."""
+    clean = w.clean(answers)
+    found = w.cautions(clean) if w.cautions else []
+    # Only the list and upload pages (and the check page) show cautions: a question page
+    # does not read the member's records for them.
+    shows = step is None or isinstance(w.step(step), (ListStep, UploadStep))
+    if w.history_cautions is not None and shows and getattr(session, "member", None):
+        found = found + w.history_cautions(clean, earlier_journeys)
     return found if step is None else [c for c in found if c.on_step and c.step == step]
 
 

@@ -141,7 +141,7 @@ def _take(w, s, state, files, chosen, kind, target, together, covered=()) -> lis
         files.append({"id": add_upload(token, accepted.content), "name": name, "kind": kind,
                       "kind_label": kinds.get(kind, ""), "media_type": accepted.media_type,
                       "pages": accepted.pages, "bytes": len(data), "covers": list(covered),
-                      "sha256": hashlib.sha256(data).hexdigest()})
+                      "sha256": hashlib.sha256(accepted.content).hexdigest()})
         if together:
             target = files[-1]
         flash(_("%(file)s uploaded", file=name))

@@ -1,11 +1,12 @@
 """The claim reimbursement journey: member, patient, treatment, expenses, payment,
 receipts, declaration; the claim packet for the administrator's claims mailbox."""
 from ...engine import Wizard
-from ...engine.i18n import lazy_gettext as _l
+from ...delivery.reminders import SILENT, FollowUp
+from ...engine.i18n import N_, lazy_gettext as _l
 from .forms import DeclarationForm
 from .outputs import OUTPUTS
 from . import duplicates, proofs
-from .rules import deadline_notices, missing_on_page
+from .rules import deadline_notices, due_soon, missing_on_page
 from .steps import REMEMBERS, STEPS, carry_over, patient
 
 JOURNEY = Wizard(
@@ -25,4 +26,8 @@ JOURNEY = Wizard(
     notices=deadline_notices,
     missing=missing_on_page,
     cautions=lambda a: duplicates.cautions(a) + proofs.cautions(a),
+    history_cautions=duplicates.earlier_cautions,
+    due_soon=due_soon,
+    # No answer recorded after the plan's business days: a reminder with a ready email.
+    follow_up=FollowUp(SILENT, N_("claim for reimbursement"), mailbox="claims"),
 )

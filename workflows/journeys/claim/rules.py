@@ -13,7 +13,7 @@ from typing import Callable
 
 from ... import administrators
 from ...administrators import Administrator, PlanRules
-from ...engine import Answers, Notice, answer, clock, format_date
+from ...engine import Answers, Notice, answer, clock, format_date, format_money
 from ...engine.i18n import N_, gettext as _
 
 
@@ -139,3 +139,18 @@ def deadline_notices(answers: Answers, today: dt.date | None = None, rules: Plan
                                 "send this claim before then.",
                                 year=deadline.year - rules.filing_deadline_years, date=format_date(deadline))))
     return out
+
+
+def due_soon(answers: Answers, today: dt.date | None = None, rules: PlanRules | None = None) -> list[tuple[str, dt.date]]:
+    """Expense lines of a claim not sent yet whose filing deadline is near (within the plan's
+    warning days) or past: ("12 March 2025 · Dr Martin · EUR 650.00", deadline), for My claims."""
+    today = today or clock.today()
+    rules = rules or administrators.current().rules
+    out = []
+    for item in lines(answers):
+        if item.get("date"):
+            deadline = filing_deadline(dt.date.fromisoformat(item["date"]), rules)
+            if (deadline - today).days <= rules.filing_warning_days:
+                out.append((f"{format_date(item['date'])} · {item.get('provider', '')} · "
+                            f"{format_money(item['amount'], item['currency'])}", deadline))
+    return sorted(out, key=lambda found: found[1])

@@ -1,5 +1,6 @@
 """The hospital guarantee-of-payment journey: who writes, member and patient, admission,
 hospital, medical details, attachments; a request for the administrator's admissions mailbox."""
+from ...delivery.reminders import CALL, FollowUp
 from ...engine import Remember, Step, UploadStep, Wizard, answer, when
 from ...engine import fields as F
 from ...engine.i18n import N_, lazy_gettext as _l
@@ -36,4 +37,6 @@ JOURNEY = Wizard(
     about=answer("patient", "patient_name"),
     # The member's name and number, kept from (and for) any journey (engine/saved.py).
     remembers=(Remember("details", {"patient": {"member_name": "name", "reference": "reference"}}),),
+    # No reply recorded after the plan's hours: a reminder to call, with the numbers.
+    follow_up=FollowUp(CALL, N_("request for a guarantee of payment")),
 )
