@@ -14,7 +14,7 @@ from pypdf import PdfReader
 import zxingcpp
 
 from tests.support.files import phone_photo
-from tests.support.mail import SENDER, Inbox, smtp
+from tests.support.mail import SENDER, CountingInbox, Inbox, smtp
 from tests.support.meridian import MERIDIAN
 from tests.support.pages import parse
 from tests.support.pdf import pdf_pages
@@ -133,6 +133,40 @@ def test_a_claim_too_large_for_the_mailbox_arrives_in_numbered_complete_parts(ma
     assert "was already sent: it was not sent again" in again.get_data(as_text=True)
 
 
+class RefusesPartTwoOnce(CountingInbox):
+    """A mail server that refuses the second part the first time it is offered (550)."""
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"part 2 of" in envelope.content.split(b"\r\n\r\n", 1)[0] and not getattr(self, "refused", False):
+            self.refused = True
+            self.offered += 1
+            return "550 5.3.4 Message too big for system"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_part_that_failed_is_sent_again_alone(make_app):
+    """Each part is a message of its own in the outbox: the one refused is tried again on the
+    member's word, and the one that went does not go twice."""
+    with smtp(RefusesPartTwoOnce()) as inbox:
+        web = Browserless(meridian_app(make_app, inbox).test_client())
+        fill_claim(web, receipts=receipts(4))
+        page = parse(send(web))
+        told = [" ".join(li.get_text().split()) for li in page.select("#part-outcomes li")]
+        assert told[0].startswith("Email 1 of ") and ": sent " in told[0]
+        assert told[1].endswith(": not sent: the mail server refused the message (550)")
+        assert " ".join(page.select_one(".outcome p").get_text().split()) == (
+            "Sending failed: the mail server refused the message (550). Some of the emails went "
+            "and some did not: the list below says which. Trying again sends only those that did not go.")
+        first = sorted(m["message"]["Subject"][-11:] for m in inbox.messages)
+        page = parse(web.post("/claim/done/send", {}, token_from="/claim/done"))  # "Try sending it again"
+        told = [" ".join(li.get_text().split()) for li in page.select("#part-outcomes li")]
+        assert all(": sent " in t for t in told), told
+        subjects = sorted(m["message"]["Subject"][-11:] for m in inbox.messages)
+    total = len(told)
+    assert "part 2 of" not in " ".join(first)
+    assert subjects == sorted(f"part {n} of {total}" for n in range(1, total + 1))  # each once
+
+
 def test_the_email_drafts_and_instructions_come_in_the_same_parts(make_app):
     with smtp(Inbox()) as inbox:
         web = Browserless(meridian_app(make_app, inbox).test_client())
@@ -158,7 +192,10 @@ def test_the_email_drafts_and_instructions_come_in_the_same_parts(make_app):
             # has the part's subject.
             alone = web.get(links[f"Download part {n} of {total} (PDF)"])
             assert pdf_pages(alone.data)[0].split()[:4] == ["Part", str(n), "of", str(total)]
-            assert f"part%20{n}%20of%20{total}" in links[f"Write email {n} of {total} in your mail app"]
+            mailto = links[f"Write email {n} of {total} in your mail app"]
+            assert f"part%20{n}%20of%20{total}" in mailto  # the part's subject, and its text:
+            assert f"This%20is%20part%20{n}%20of%20{total}%20of%20this%20claim" in mailto
+            assert f"sent%20in%20{total}%20emails" in mailto
             names += receipt_headings(pdf_pages(pdf)[1:])
         assert sorted(names) == [f"photo{n}.jpg" for n in range(4)]
         assert inbox.messages == []  # downloads send nothing
