@@ -10,6 +10,7 @@ import time
 from flask import Response, abort, current_app, render_template, request, session
 
 from ..delivery import eml_bytes, mailto_href
+from ..delivery.parts import encoded_size
 from ..documents import (PAPERS, Attachment, RenderTimeout, fax_ready, page_count, post_ready,
                          time_limit)
 from ..engine import Wizard
@@ -95,19 +96,24 @@ def letters_for(w: Wizard, sub: dict, copy_to_member: bool) -> list:
                              copy_to_member=copy_to_member)
 
 
+PACKET_PAGES = 400_000  # more than any cover, summary and fonts take in a packet
+
+
 def parts_for(w: Wizard, sub: dict) -> list:
     """The parts the email goes in, [] for one email: what the confirmation page says. Only a
     claim whose files come near the mailbox's limit needs its packet to tell; the plan of a
     packet is kept in this process (without its pages), since the page is shown again."""
     outputs, answers, reference = w.outputs, sub["answers"], sub["reference"]
+    largest = administrator().largest_message
     if not outputs.email or not outputs.uploads:
         return []
-    uploaded = sum(meta.get("bytes", 0) for meta in w.step(outputs.uploads).files(answers))
-    if uploaded < administrator().largest_message // 4:
+    ids = [meta["id"] for meta in w.step(outputs.uploads).files(answers)]
+    # The cover and summary pages take far less than this: well under it, one email it is.
+    if encoded_size(store().uploads.content_size(session.token, ids) + PACKET_PAGES) < largest:
         return []
     packet = packet_for(w, sub)
     plans = current_app.extensions.setdefault("part_plans", {})
-    key = (reference, len(packet), administrator().largest_message)
+    key = (reference, len(packet), largest)
     if key not in plans:
         found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
         if len(plans) > 256:  # a bound, not a policy: plans are cheap to make again
