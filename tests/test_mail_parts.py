@@ -9,6 +9,7 @@ import email.policy
 import functools
 import io
 import re
+from pathlib import Path
 
 from pypdf import PdfReader
 import zxingcpp
@@ -20,8 +21,11 @@ from tests.support.pages import parse
 from tests.support.pdf import pdf_pages
 from tests.support.samples import MEMBER, fill_claim, fill_guarantee, send
 from tests.support.web import Browserless
+from workflows.administrators import Administrator
+from workflows.administrators.cigna import CIGNA
 
 LIMIT = MERIDIAN.largest_message
+CONTACT_SHEET = (Path(__file__).parent / "fixtures" / "insurer-contacts.txt").read_text()
 PART = re.compile(r" – (?P<reference>CLM-\w{4}-\w{4}|GOP-\w{4}-\w{4}) – part (?P<n>\d) of (?P<m>\d)$")
 
 
@@ -65,12 +69,25 @@ def receipt_headings(pages: list[str]) -> list[str]:
     return [m[1] for text in pages if (m := re.match(r"\s*Itemised invoice: (\S+?\.(?:jpg|pdf))", text))]
 
 
+def pictures(pdf: bytes, page: int) -> list:
+    """The pictures one page of a PDF draws (`/Name Do` in its content; a packet's pages share
+    one list of every picture), as the PDF carries them."""
+    found = PdfReader(io.BytesIO(pdf)).pages[page]
+    drawn = set(re.findall(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b", found.get_contents().get_data()))
+    return [p.image for p in found.images if p.name.rpartition(".")[0].encode() in drawn
+            or p.name.encode() in drawn]
+
+
 def decoded(pdf: bytes, page: int) -> set[str]:
-    """The QR codes zxing reads in the pictures on one page of a PDF, at the resolution sent."""
-    found = set()
-    for picture in PdfReader(io.BytesIO(pdf)).pages[page].images:
-        found |= {result.text for result in zxingcpp.read_barcodes(picture.image)}
-    return found
+    """The QR codes zxing reads in the pictures drawn on one page, at the resolution sent."""
+    return {result.text for image in pictures(pdf, page) for result in zxingcpp.read_barcodes(image)}
+
+
+def test_the_administrator_states_its_largest_message():
+    """Cigna's contact sheet states no limit: the profile's documented default, 10 MB."""
+    assert CIGNA.largest_message == Administrator.largest_message == 10_000_000
+    assert re.search(r"\b(MB|megabyte|size limit)\b", CONTACT_SHEET, re.I) is None
+    assert MERIDIAN.largest_message < CIGNA.largest_message
 
 
 def test_a_claim_too_large_for_the_mailbox_arrives_in_numbered_complete_parts(make_app):
@@ -199,6 +216,11 @@ def test_the_email_drafts_and_instructions_come_in_the_same_parts(make_app):
             names += receipt_headings(pdf_pages(pdf)[1:])
         assert sorted(names) == [f"photo{n}.jpg" for n in range(4)]
         assert inbox.messages == []  # downloads send nothing
+        # The whole packet, to keep or print, has the QR code just as readable.
+        packet = web.get("/claim/done/packet.pdf").data
+        (page_no,) = [i for i, text in enumerate(pdf_pages(packet))
+                      if text.lstrip().startswith("Itemised invoice: photo1.jpg")]
+        assert decoded(packet, page_no) == {"RX-1-PAYLOAD"}
 
         french = parse(web.get("/claim/done", headers={"Accept-Language": "fr"}))
         note = " ".join(french.find(id="parts-note").get_text().split())
@@ -228,7 +250,7 @@ def test_a_document_larger_than_a_message_goes_by_pages_and_stays_legible(make_a
         for index, text in enumerate(pages[1:], start=1):
             if match := re.match(r"\s*Itemised invoice: scan\.pdf \(page (\d) of 3\)", text):
                 found[match[1]] = decoded(pdf, index)
-                widths += [p.image.width for p in PdfReader(io.BytesIO(pdf)).pages[index].images]
+                widths += [image.width for image in pictures(pdf, index)]
                 assert f"Itemised invoice: scan.pdf, page {match[1]} of 3" in cover
                 assert "Pictures in this part were sent at a lower resolution to fit" in cover
     assert found == {"1": {"SCAN-0"}, "2": {"SCAN-1"}, "3": {"SCAN-2"}}
