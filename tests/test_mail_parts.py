@@ -19,6 +19,7 @@ from tests.support.mail import SENDER, CountingInbox, Inbox, smtp
 from tests.support.meridian import MERIDIAN
 from tests.support.pages import parse
 from tests.support.pdf import pdf_pages
+from tests.support.pdf_checks import structure_problems
 from tests.support.samples import MEMBER, fill_claim, fill_guarantee, send
 from tests.support.web import Browserless
 from workflows.administrators import Administrator
@@ -113,6 +114,7 @@ def test_a_claim_too_large_for_the_mailbox_arrives_in_numbered_complete_parts(ma
         assert f"This is part {n} of {m} of this claim" in body
         name, pdf = only_pdf(message)
         assert name == f"claim-part-{n}-of-{m}-{reference}.pdf"
+        assert structure_problems(pdf) == []  # tagged (PDF/UA-1) like the whole packet
         pages = pdf_pages(pdf)
         cover = " ".join(pages[0].split())
         assert cover.startswith(f"Part {n} of {m} Claim packet {reference}: sent in {m} emails")
@@ -245,6 +247,7 @@ def test_a_document_larger_than_a_message_goes_by_pages_and_stays_legible(make_a
     for n, m, _, received in parts:
         assert received["size"] <= LIMIT
         pdf = only_pdf(received["message"])[1]
+        assert structure_problems(pdf) == []
         pages = pdf_pages(pdf)
         cover = " ".join(pages[0].split())
         for index, text in enumerate(pages[1:], start=1):

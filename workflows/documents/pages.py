@@ -29,7 +29,7 @@ def pdf_pages(pdf: bytes, pages: range | list[int]) -> bytes:
             # bring that page along, with its picture: links stay with the whole packet.
             source[NameObject("/Annots")] = ArrayObject(
                 a for a in source["/Annots"].get_object() if a.get_object().get("/Subtype") != "/Link")
-        _only_drawn(source)  # before the copy: what the writer copies, it writes out
+        only_drawn(source)  # before the copy: what the writer copies, it writes out
         writer.add_page(source)
     writer.compress_identical_objects()
     out = io.BytesIO()
@@ -37,7 +37,7 @@ def pdf_pages(pdf: bytes, pages: range | list[int]) -> bytes:
     return out.getvalue()
 
 
-def _only_drawn(page) -> None:
+def only_drawn(page) -> None:
     """The page's own resources, listing only the XObjects its content draws (`/Name Do`)."""
     resources = page.get("/Resources")
     if resources is None or "/XObject" not in resources.get_object():
@@ -54,12 +54,17 @@ def _only_drawn(page) -> None:
 _DRAWN = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 
 
-def legible_smaller(pdf: bytes, dpi: int = LEGIBLE_DPI) -> bytes:
+def legible_smaller(pdf: bytes, dpi: int = LEGIBLE_DPI, only: set[int] | None = None) -> bytes:
     """`pdf` with each picture re-encoded no sharper than `dpi` across its page's width, and
     never below it: what is left is as small as it can get while its print stays legible. A
-    picture already that coarse is left as it is."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for page in writer.pages:
+    picture already that coarse is left as it is. `only`: these pages (0-based), not all. The
+    rest of the file (its tags) stays as it was."""
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    for number, page in enumerate(writer.pages):
+        if only is not None and number not in only:
+            continue
         width_in = float(page.mediabox.width) / 72
         for picture in page.images:
             image = picture.image
@@ -92,13 +97,3 @@ def legible_image(jpeg: bytes, page_width_mm: float = 210, dpi: int = LEGIBLE_DP
     smaller.save(out, "JPEG", quality=LEGIBLE_QUALITY)
     return out.getvalue() if out.tell() < len(jpeg) else jpeg
 
-
-def joined(pdfs: list[bytes]) -> bytes:
-    """PDFs one after the other, as one; what they share (a font) is kept once."""
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    writer.compress_identical_objects()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from ..delivery.parts import ENCODED_PER_BYTE as ENCODED, consecutive, encoded_size, message_size, room
 from ..documents import page_count, render_pdf, tagged
 from ..documents.intake import attachment_name
-from ..documents.pages import legible_image, legible_smaller, pdf_pages, joined
+from ..documents.pages import legible_image, legible_smaller, pdf_pages
+from ..documents.tagged_pages import tagged_pages
 
 # Headers of one attached file's MIME part, and the slack a PDF's trailer and cross-reference
 # table add when pieces are joined: counted generously, the sizes are checked after.
@@ -23,7 +24,7 @@ ATTEMPTS = 4
 class Piece:
     label: str  # what it is, as a part's cover and email list it
     size: int  # bytes, before encoding
-    pdf: bytes = b""  # pages of the packet, when the documents travel inside it
+    pages: tuple[int, ...] = ()  # its pages of the packet, when the documents travel inside it
     file: tuple[str, str, bytes] | None = None  # (name, media type, content) when they go as files
     smaller: bool = False  # its pictures were made smaller (to the legible floor) to fit
 
@@ -61,11 +62,12 @@ def _spans(outputs, finished, packet: bytes) -> list[tuple[str, range]]:
 
 
 def _packet_pieces(outputs, finished, packet: bytes, space: int) -> list[Piece]:
+    """Sized as pages on their own (untagged): a part's tags add a little, checked after."""
     pieces = []
     for label, pages in _spans(outputs, finished, packet):
-        pdf = pdf_pages(packet, pages)
-        if len(pdf) <= space:
-            pieces.append(Piece(f"{label} ({_pages_label(pages)})", len(pdf), pdf=pdf))
+        size = len(pdf_pages(packet, pages))
+        if size <= space:
+            pieces.append(Piece(f"{label} ({_pages_label(pages)})", size, pages=tuple(pages)))
             continue
         # Too large for one message: by pages, as many together as fit; a page alone that
         # does not fit has its pictures made smaller, down to the legible floor.
@@ -75,11 +77,11 @@ def _packet_pieces(outputs, finished, packet: bytes, space: int) -> list[Piece]:
             which = (f", page {run[0] + 1} of {len(pages)}" if len(run) == 1
                      else f", pages {run[0] + 1}–{run[-1] + 1} of {len(pages)}")
             text = f"{label}{which if len(pages) > 1 else ''} ({_pages_label(sub)})"
-            pdf = pdf_pages(packet, sub)
-            smaller = len(pdf) > space
+            size = sum(sizes[i] for i in run)
+            smaller = size > space
             if smaller:
-                pdf = legible_smaller(pdf)
-            pieces.append(Piece(text, len(pdf), pdf=pdf, smaller=smaller))
+                size = len(legible_smaller(pdf_pages(packet, sub)))
+            pieces.append(Piece(text, size, pages=tuple(sub), smaller=smaller))
     return pieces
 
 
@@ -132,8 +134,13 @@ def part_files(outputs, finished, part: Part, document: bytes) -> list[tuple[str
     if outputs.email.attach_uploads:
         return [(outputs.filename(finished.reference, "pdf"), "application/pdf", document)] + \
             [piece.file for piece in part.pieces]
-    pdf = tagged.join(cover(outputs, finished, part), joined([p.pdf for p in part.pieces]))
-    return [(name, "application/pdf", pdf)]
+    pages = [page for piece in part.pieces for page in piece.pages]
+    body = tagged_pages(document, pages)  # still tagged, still numbered as the whole packet
+    smaller = {n for n, page in enumerate(pages) for piece in part.pieces
+               if piece.smaller and page in piece.pages}
+    if smaller:
+        body = legible_smaller(body, only=smaller)
+    return [(name, "application/pdf", tagged.join(cover(outputs, finished, part), body))]
 
 
 def _space(outputs, finished, document: bytes, copy_to_member: bool) -> int | None:

@@ -118,7 +118,7 @@ def parts_for(w: Wizard, sub: dict) -> list:
         found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
         if len(plans) > 256:  # a bound, not a policy: plans are cheap to make again
             plans.clear()
-        plans[key] = [replace(part, pieces=tuple(replace(p, pdf=b"", file=None) for p in part.pieces))
+        plans[key] = [replace(part, pieces=tuple(replace(p, file=None) for p in part.pieces))
                       for part in found]
     return plans[key]
 
