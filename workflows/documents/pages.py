@@ -11,7 +11,9 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 # Below this many pixels per inch of the page's width, small print on a photographed receipt
 # (and a QR code or bar code on it) stops being readable: pictures are never made smaller.
-# Receipts are kept at 200 (documents.intake.DPI); 150 still reads 6-point text.
+# Receipts are kept at 200 (documents.intake.DPI); at 150 a line of 8-point print is still
+# about 16 pixels tall, and a small QR code on a phone photo still decodes
+# (tests/test_mail_parts.py reads one with zxing).
 LEGIBLE_DPI = 150
 # JPEG quality of a picture made smaller: below about 70, ringing blurs thin strokes.
 LEGIBLE_QUALITY = 75

@@ -143,7 +143,7 @@ def part_files(outputs, finished, part: Part, document: bytes) -> list[tuple[str
     return [(name, "application/pdf", tagged.join(cover(outputs, finished, part), body))]
 
 
-def _space(outputs, finished, document: bytes, copy_to_member: bool) -> int | None:
+def _space(outputs, finished, document: bytes) -> int | None:
     """Bytes of documents a part may carry; None when the whole fits in one message."""
     limit = finished.administrator.largest_message
     # Measured with the member's copy (the longer headers): the parts are the same either way.
@@ -165,17 +165,17 @@ def _parts(outputs, finished, document: bytes, space: int) -> list[Part]:
     return _grouped(pieces, space)
 
 
-def plan(outputs, finished, document: bytes, copy_to_member: bool = True) -> list[Part]:
-    """The parts the letters will be, or [] when one message fits (for the pages: nothing is
-    laid out)."""
-    space = _space(outputs, finished, document, copy_to_member)
+def plan(outputs, finished, document: bytes) -> list[Part]:
+    """The parts the letters will be, or [] when one message fits: what the pages tell the
+    member (only a cover is laid out, to be measured)."""
+    space = _space(outputs, finished, document)
     return [] if space is None else _parts(outputs, finished, document, space)
 
 
 def letters(outputs, finished, document: bytes, copy_to_member: bool) -> list:
     """The letters to send: one, or one per part, each checked against the limit as SMTP
     will carry it (a part still over it, if any, holds a single page at the legible floor)."""
-    space = _space(outputs, finished, document, copy_to_member)
+    space = _space(outputs, finished, document)
     if space is None:
         return [outputs.letter(finished, document, copy_to_member)]
     limit = finished.administrator.largest_message
@@ -186,5 +186,5 @@ def letters(outputs, finished, document: bytes, copy_to_member: bool) -> list:
         over = max(message_size(letter) for letter in made) - limit
         if over <= 0 or all(len(part.pieces) == 1 for part in parts):
             break
-        space -= int(over * ENCODED) + 1
+        space -= int(over / ENCODED) + 1024  # what the estimate missed, and a little more
     return made
