@@ -11,6 +11,7 @@ import io
 import re
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from pypdf import PdfReader
 import zxingcpp
 
@@ -280,3 +281,35 @@ def test_a_guarantee_request_with_large_documents_goes_in_parts_each_with_the_re
         files += attached[1:]
         assert f"This is part {n} of {m} of this request" in message.get_body(("plain",)).get_content()
     assert sorted(files) == [f"letter{n}.jpg" for n in range(5)]
+
+
+def test_parts_saved_without_a_mail_server_are_sent_later_each_once(make_app, tmp_path):
+    """No mail server: each part is written to the outbox folder, as a file the purge keeps
+    while the claim lives. Once the app has a mail server, "Send it now" sends every part
+    once, and the files go (nobody sends them a second time)."""
+    keys = Fernet.generate_key().decode()
+    first = make_app(ADMINISTRATOR="tests.support.meridian", DRAFT_ENCRYPTION_KEYS=keys)
+    web = Browserless(first.test_client())
+    fill_claim(web, receipts=receipts(4))
+    page = parse(send(web))
+    told = [" ".join(li.get_text().split()) for li in page.select("#part-outcomes li")]
+    total = len(told)
+    assert total >= 2 and all(t.endswith(": saved for this service's administrator, not sent") for t in told)
+    folder = tmp_path / "outbox"
+    written = sorted(path.name for path in folder.glob("*.eml"))
+    assert len(written) == total
+    assert first.extensions["postman"].folder.sweep() == 0  # the claim lives: its files stay
+    with smtp(Inbox()) as inbox:
+        second = make_app(ADMINISTRATOR="tests.support.meridian", DRAFT_ENCRYPTION_KEYS=keys,
+                          MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_DEFAULT_SENDER=SENDER,
+                          MAIL_TIMEOUT=5)
+        later = Browserless(second.test_client())
+        later.client.set_cookie("draft", web.client.get_cookie("draft").value)
+        form = parse(later.get("/claim/done")).find("button", string=re.compile("Send it now")).find_parent("form")
+        data = {i["name"]: i.get("value", "") for i in form.select("input") if i["name"] != "csrf_token"}
+        page = parse(later.post("/claim/done/send", data, token_from="/claim/done"))
+        told = [" ".join(li.get_text().split()) for li in page.select("#part-outcomes li")]
+        assert all(": sent " in t for t in told), told
+        subjects = sorted(m["message"]["Subject"][-11:] for m in inbox.messages)
+    assert subjects == sorted(f"part {n} of {total}" for n in range(1, total + 1))
+    assert list(folder.glob("*.eml")) == []

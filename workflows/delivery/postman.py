@@ -119,7 +119,9 @@ class Postman:
         envelope = {
             "from": self.sender, "to": list(letter.to) + list(letter.cc),
             "primary": list(letter.to),  # the administrator's mailbox: the copy may be refused
-            "name": f"{reference}-{purpose}.eml",
+            # <reference>-<purpose>.eml: the folder reads the reference back up to the last
+            # "-" (OutboxFolder.sweep), so a part's purpose goes with underscores.
+            "name": f"{reference}-{purpose.replace('-', '_')}.eml",
             "message": base64.b64encode(msg.as_bytes()).decode(),
         }
         row_id = self.outbox.enqueue(reference, purpose, envelope)
