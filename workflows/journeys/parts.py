@@ -102,7 +102,8 @@ def _file_pieces(finished, space: int) -> list[Piece]:
                 smaller = len(content) + PART_HEADERS > space
                 content = legible_smaller(content) if smaller else content
                 pieces.append(Piece(f"{label}, {which}", len(content) + PART_HEADERS,
-                                    file=(f"{stem} ({which}).pdf", a.media_type, content), smaller=smaller))
+                                    file=(f"{stem} ({which.replace('–', '-')}).pdf", a.media_type, content),
+                                    smaller=smaller))
         else:
             content = (legible_image(a.content) if a.media_type.startswith("image/")
                        else legible_smaller(a.content))
