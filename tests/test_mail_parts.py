@@ -230,17 +230,23 @@ def test_the_email_drafts_and_instructions_come_in_the_same_parts(make_app):
         assert "0,6" in note and f"{total} e-mails" in note, note
 
 
+def scanned(first: int) -> bytes:
+    """Three full-size phone photos saved as the pages of one PDF, as a scanner app does; each
+    carries a QR code "SCAN-<n>"."""
+    from PIL import Image
+    scans = [Image.open(io.BytesIO(photo(first + n, f"SCAN-{n}"))) for n in range(3)]
+    document = io.BytesIO()
+    scans[0].save(document, "PDF", resolution=200, save_all=True, append_images=scans[1:])
+    return document.getvalue()
+
+
 def test_a_document_larger_than_a_message_goes_by_pages_and_stays_legible(make_app):
     """One receipt of three pages, each a full-size phone photo as a scanner app would save it:
     no part can hold the document, nor one of its pages as it is; each page goes on its own,
     its picture made smaller, and the QR code on it still reads."""
-    from PIL import Image
-    scans = [Image.open(io.BytesIO(photo(10 + n, f"SCAN-{n}"))) for n in range(3)]
-    document = io.BytesIO()
-    scans[0].save(document, "PDF", resolution=200, save_all=True, append_images=scans[1:])
     with smtp(Inbox()) as inbox:
         web = Browserless(meridian_app(make_app, inbox).test_client())
-        fill_claim(web, receipts=[("scan.pdf", document.getvalue())])
+        fill_claim(web, receipts=[("scan.pdf", scanned(10))])
         send(web)
         messages = list(inbox.messages)
     parts = parts_of(messages)
@@ -313,3 +319,23 @@ def test_parts_saved_without_a_mail_server_are_sent_later_each_once(make_app, tm
         subjects = sorted(m["message"]["Subject"][-11:] for m in inbox.messages)
     assert subjects == sorted(f"part {n} of {total}" for n in range(1, total + 1))
     assert list(folder.glob("*.eml")) == []
+
+
+def test_a_guarantee_document_larger_than_a_message_goes_by_pages(make_app):
+    """As files of their own, a document's pages go in parts of their own, named by page,
+    each picture no smaller than legible: the QR code on each still reads."""
+    with smtp(Inbox()) as inbox:
+        web = Browserless(meridian_app(make_app, inbox).test_client())
+        fill_guarantee(web, attachments=[("scan.pdf", scanned(10), "doctor-letter")])
+        web.post("/guarantee/done/send", {}, token_from="/guarantee/done")
+        messages = list(inbox.messages)
+    found = {}
+    for n, m, _, received in parts_of(messages):
+        assert received["size"] <= LIMIT
+        request, *files = received["message"].iter_attachments()
+        for attachment in files:
+            match = re.fullmatch(r"scan \(page (\d) of 3\)\.pdf", attachment.get_filename())
+            assert match, attachment.get_filename()
+            found[match[1]] = decoded(attachment.get_content(), 0)
+            assert [image.width for image in pictures(attachment.get_content(), 0)] == [1240]
+    assert found == {"1": {"SCAN-0"}, "2": {"SCAN-1"}, "3": {"SCAN-2"}}

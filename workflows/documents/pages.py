@@ -15,6 +15,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 # about 16 pixels tall, and a small QR code on a phone photo still decodes
 # (tests/test_mail_parts.py reads one with zxing).
 LEGIBLE_DPI = 150
+A4_WIDTH = 595.28  # points
 # JPEG quality of a picture made smaller: below about 70, ringing blurs thin strokes.
 LEGIBLE_QUALITY = 75
 
@@ -67,7 +68,8 @@ def legible_smaller(pdf: bytes, dpi: int = LEGIBLE_DPI, only: set[int] | None = 
     for number, page in enumerate(writer.pages):
         if only is not None and number not in only:
             continue
-        width_in = float(page.mediabox.width) / 72
+        # Printed, a page is fitted to A4: a photo saved as a page 20 inches wide is too.
+        width_in = min(float(page.mediabox.width), A4_WIDTH) / 72
         for picture in page.images:
             image = picture.image
             # A picture is drawn at most across the page: this many pixels is `dpi` or more
