@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask, Request, abort, request
 from flask_babel import Babel
 from flask_mail import Mail
@@ -17,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import administrators, journeys, operations, telemetry, web
+from workflows import administrators, documents, journeys, operations, telemetry, web
 from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
@@ -61,6 +62,14 @@ ENV_SETTINGS = {
     "UPLOAD_LIMIT_MB_PER_ADDRESS": int,
     "UPLOAD_LIMIT_WINDOW_SECONDS": float,
     "UPLOAD_LIMIT_MB_PER_DRAFT": int,
+    # Signing in by email link (optional; workflows/web/accounts.py).
+    "SIGN_IN_LINK_MINUTES": float,
+    "MEMBER_DRAFT_LIFETIME_DAYS": float,
+    "SIGN_IN_LIMIT_PER_ADDRESS": int,
+    "SIGN_IN_LIMIT_PER_CLIENT": int,
+    "SIGN_IN_LIMIT_WINDOW_SECONDS": float,
+    # The site's address as members reach it, for links in mail (else the request's own).
+    "PUBLIC_URL": str,
     # Operators (docs/how-it-works.md, "Health, metrics and logs").
     "METRICS_TOKEN": str,
     "READY_OUTBOX_MAX_AGE_SECONDS": float,
@@ -145,6 +154,12 @@ def create_app(config: dict | None = None) -> Flask:
         UPLOAD_LIMIT_MB_PER_ADDRESS=500,
         UPLOAD_LIMIT_WINDOW_SECONDS=3600.0,
         UPLOAD_LIMIT_MB_PER_DRAFT=200,
+        SIGN_IN_LINK_MINUTES=15.0,  # a sign-in link works once, this long
+        MEMBER_DRAFT_LIFETIME_DAYS=30.0,  # a signed-in member's draft (and session)
+        # Sign-in links asked for one address, and from one client address, in a window.
+        SIGN_IN_LIMIT_PER_ADDRESS=5,
+        SIGN_IN_LIMIT_PER_CLIENT=20,
+        SIGN_IN_LIMIT_WINDOW_SECONDS=3600.0,
         METRICS_TOKEN="",  # /metrics answers only with it (else 404); see gunicorn.conf.py too
         READY_OUTBOX_MAX_AGE_SECONDS=3600.0,  # /readyz fails while older queued mail waits
         READY_RENDERER_TIMEOUT_SECONDS=10.0,  # how long /readyz waits for the renderer's answer
@@ -177,9 +192,12 @@ def create_app(config: dict | None = None) -> Flask:
         dt.timedelta(hours=app.config["DRAFT_LIFETIME_HOURS"]),
         **({"clock": app.config["CLOCK"]} if app.config.get("CLOCK") else {}),
         secret=app.config["SECRET_KEY"],  # derives a draft's new token when it is rotated
+        member_lifetime=dt.timedelta(days=app.config["MEMBER_DRAFT_LIFETIME_DAYS"]),
+        link_lifetime=dt.timedelta(minutes=app.config["SIGN_IN_LINK_MINUTES"]),
     )
     app.session_interface = DraftSessionInterface(store.drafts, web.database_unavailable_response,
-                                                  sessionless=web.SESSIONLESS_PATHS)
+                                                  sessionless=web.SESSIONLESS_PATHS,
+                                                  members=store.members)
     app.extensions["store"] = store
     Migrate(app, store.db, directory=str(schema.MIGRATIONS))  # `flask db upgrade`, `flask db migrate`
     try:
@@ -196,6 +214,10 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     app.extensions["postman"] = postman
+    # Before any thread of ours starts: the renderer is forked from this process (under
+    # `gunicorn --preload`, the master, before the workers) and warmed up, for pages to come.
+    if _serves_pages():
+        documents.start_renderer()
     if (mail_state is not None and app.config["OUTBOX_POLL_SECONDS"] > 0 and not app.testing
             and "not_migrated" not in app.extensions):
         postman.start_background(app.config["OUTBOX_POLL_SECONDS"])
@@ -225,6 +247,13 @@ def create_app(config: dict | None = None) -> Flask:
     # werkzeug's own line would repeat it with the raw path and query string.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _serves_pages() -> bool:
+    """gunicorn, `flask run`, a test's app: yes. Another command (`flask db upgrade`, `drafts
+    purge`, ...) lays out no PDF, or starts a renderer when it does: it does not wait for one."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
 
 
 def _refuse_until_migrated(app: Flask, problem: str) -> None:

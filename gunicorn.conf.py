@@ -11,6 +11,7 @@ hooks are read from here; the helpers' names start with an underscore so it igno
   folder is made for this run and removed when gunicorn exits.
 - METRICS_BIND (host:port, e.g. 127.0.0.1:9100): the counts are also served there, by the
   master, without a token: bind it to an address only the monitoring can reach.
+- glibc's malloc is told to give freed memory back (see _malloc_returns_freed_memory).
 """
 from __future__ import annotations
 
@@ -24,6 +25,26 @@ import tempfile as _tempfile
 _HERE = _os.path.dirname(_os.path.abspath(__file__))
 if _HERE not in _sys.path:
     _sys.path.insert(0, _HERE)
+
+def _malloc_returns_freed_memory() -> None:
+    """glibc's malloc gives each of a worker's 32 threads an arena of its own (up to 8 per
+    core), keeps what they free there, and raises its mmap threshold after the first large
+    free, so that uploads, receipts and PDFs (megabytes each) end up kept in those arenas for
+    good: about 60 MB more per worker after 30 packets, measured here. Two arenas, and a fixed
+    threshold (large buffers are mapped and returned to the system when freed), keep a
+    worker near its size at start. Set in the master before the app loads: the workers and
+    the renderer are forked from it and keep the settings."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to set
+        return
+    M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
+    libc.mallopt(M_ARENA_MAX, 2)
+    libc.mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+
+
+_malloc_returns_freed_memory()
 
 # Set before prometheus_client is first imported (here or by the app): it picks its
 # multiprocess mode on import, and the workers inherit the variable from the master.

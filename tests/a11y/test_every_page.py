@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from tests.support.accounts import last_link
 from tests.support.audit import Audit
 from tests.support.browser import PHONE
 from tests.support.files import jpeg
@@ -154,6 +155,19 @@ def cover_pages(a: Audit):
     a.press("Finish and get my cover sheet", "cover: finished")
 
 
+def account_pages(a: Audit, inbox):
+    """Signing in (the link from the test's mail server), the member's page, signing out."""
+    a.follow("Sign in", "sign in")
+    a.fails("Email me a sign-in link", "sign in, bad address", {"email": "ana at example"})
+    a.press("Email me a sign-in link", "sign in: check your email", email="ana@example.org")
+    token = last_link(inbox)
+    a.goto(f"/sign-in/link/{token}", "sign-in link")
+    a.press("Sign in", "signed in")
+    a.follow("My claims", "my claims")
+    a.goto(f"/sign-in/link/{token}", "sign-in link, used")
+    a.press("Sign out everywhere", "signed out everywhere")
+
+
 def other_pages(a: Audit):
     for path in ("/nowhere", "/claim/nowhere"):
         a.goto(path, "page not found")
@@ -167,10 +181,11 @@ def other_pages(a: Audit):
     a.press(SAVE, "please try again (stale form)")
 
 
-def test_every_page_is_accessible_fits_a_phone_and_stays_small(audit):
+def test_every_page_is_accessible_fits_a_phone_and_stays_small(audit, smtp_server):
     claim_pages(audit)
     guarantee_pages(audit)
     cover_pages(audit)
+    account_pages(audit, smtp_server)
     other_pages(audit)
     print("\n" + audit.report())
     assert not audit.problems, "\n".join(audit.problems)

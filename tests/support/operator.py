@@ -8,14 +8,16 @@ import re
 from dataclasses import dataclass
 
 from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy import MetaData, Table, create_engine, insert, inspect, select, text
 
 from tests.support.mail import SENDER, closed_port
 from tests.support.pages import outcome, parse
 from tests.support.samples import MEMBER, fill_claim, send
 from tests.support.web import Browserless
 from workflows.administrators.cigna import CIGNA
+from workflows.store import schema
 from workflows.store.models import Base
 
 TYPED_NAME = "Ana Typed-Halfway"  # what the member still typing has answered
@@ -99,20 +101,24 @@ def only_counts(output: str) -> None:
 
 def as_previous_release(database_url: str) -> None:
     """Rebuild the database, rows and all, as the release before migrations made it: its
-    tables by create_all (from the models, which are the baseline revision's tables: a test
-    compares them), no alembic_version."""
+    tables as the baseline revision makes them (what that release's create_all made: a test
+    compared them), its rows (the columns it had), no alembic_version."""
+    baseline = schema.script().get_revision(schema.BASELINE).module
     engine = create_engine(database_url)
     try:
         with engine.connect() as db:
             rows = {t.name: [dict(r._mapping) for r in db.execute(select(t))]
-                    for t in Base.metadata.sorted_tables}
+                    for t in Base.metadata.sorted_tables if t.name in baseline.TABLES}
         with engine.begin() as db:
             Base.metadata.drop_all(db)
             db.execute(text("DROP TABLE alembic_version"))
-            Base.metadata.create_all(db)  # what that release did at every start
-            for table in Base.metadata.sorted_tables:
-                if rows[table.name]:
-                    db.execute(insert(table), rows[table.name])
+            with Operations.context(MigrationContext.configure(db)):
+                baseline.upgrade()
+            for name in baseline.TABLES:  # in an order that inserts referred-to rows first
+                table = Table(name, MetaData(), autoload_with=db)
+                if rows[name]:
+                    db.execute(insert(table), [{c.name: row[c.name] for c in table.columns}
+                                               for row in rows[name]])
         with engine.connect() as db:
             assert not inspect(db).has_table("alembic_version")
     finally:

@@ -77,7 +77,7 @@ def _as_built(msg: EmailMessage, names: list[str]) -> EmailMessage:
     written = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
     if (list(written.keys()) != list(msg.keys())
             or [p.get_filename() for p in written.iter_attachments()] != names
-            or len(list(written.iter_parts())) != 1 + len(names)):
+            or (len(list(written.iter_parts())) if written.is_multipart() else 1) != 1 + len(names)):
         raise HeaderError("the message would not read as it was built")
     return msg
 

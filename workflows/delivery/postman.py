@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -133,6 +134,19 @@ class Postman:
             self.attempt(row_id, envelope, reference=reference)
         return self.status(reference, purpose)
 
+    def send_to_member(self, member_key: str, purpose: str, letter: Letter) -> None:
+        """Queue mail to a member (a sign-in link): no submission, so no duplicate to find;
+        tried at once, retried like any message. The outcome is not the member's page's
+        business: that page says the same whatever happens (and whoever the address is)."""
+        msg = build_message(letter, self.sender)
+        envelope = {"from": self.sender, "to": list(letter.to), "primary": list(letter.to),
+                    "name": f"{purpose}-{secrets.token_hex(6)}.eml",
+                    "message": base64.b64encode(msg.as_bytes()).decode()}
+        row_id = self.outbox.enqueue(None, purpose, envelope, member_key=member_key)
+        metrics.MAIL_QUEUED.labels(purpose).inc()
+        if self.outbox.claim_message(row_id, self.lease):
+            self.attempt(row_id, envelope)
+
     def status(self, reference: str, purpose: str, repeated: bool = False) -> Outcome | None:
         row = self.outbox.row(reference, purpose)
         if row is None:
@@ -174,11 +188,11 @@ class Postman:
             if self.outbox.claim_message(row.id, self.lease):
                 try:
                     self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts,
-                                 reference=row.reference)
+                                 reference=row.reference or "")
                 except Exception as exc:  # one bad message must not stop the others
                     reason = N_("sending failed")
                     self.outbox.record_attempt(row.id, "failed", f"{reason} ({type(exc).__name__})")
-                    self._report(row.reference, "failed", reason, row.attempts + 1)
+                    self._report(row.reference or "", "failed", reason, row.attempts + 1)
                 done += 1
         return done
 

@@ -43,7 +43,9 @@ def outbox_list():
     for row in rows:
         state = postman.outcome(row).status
         due = row.next_attempt_at if state == "queued" else None
-        click.echo(f"{row.reference:<16} {state:<10} {row.attempts:>5}  {_when(due)}")
+        # Mail to a member (a sign-in link) has no reference: never the address, nor its key.
+        name = row.reference or f"({row.purpose})"
+        click.echo(f"{name:<16} {state:<10} {row.attempts:>5}  {_when(due)}")
     click.echo(f"{len(rows)} message(s)")
 
 

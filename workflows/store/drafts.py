@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .database import Database, token_key
+from .members import MEMBER_TOKEN_PREFIX
 from .merge import DraftBusy, merge
 from .models import Draft
 from .rotation import Rotation
@@ -29,9 +30,12 @@ class Drafts(Rotation):
     """Drafts by cookie token: read, saved over the version read, kept alive, moved on
     (rotation.Rotation)."""
 
-    def __init__(self, db: Database, lifetime: dt.timedelta, secret: str | bytes | None = None):
+    def __init__(self, db: Database, lifetime: dt.timedelta, secret: str | bytes | None = None,
+                 member_lifetime: dt.timedelta | None = None):
         self.db = db
         self.lifetime = lifetime
+        # A signed-in member's draft (its token starts with MEMBER_TOKEN_PREFIX) lives longer.
+        self.member_lifetime = member_lifetime or lifetime
         secret = secret.encode() if isinstance(secret, str) else secret
         # Keyed with the app's secret, which every process sharing the database shares.
         self._rotation_key = hmac.new(secret or secrets.token_bytes(32), b"draft-token-rotation",
@@ -58,15 +62,18 @@ class Drafts(Rotation):
             return None
         return Loaded(json.loads(raw), row.updated_at, row.version, raw)
 
-    def _values(self, data: dict) -> dict:
+    def lifetime_of(self, token: str) -> dt.timedelta:
+        return self.member_lifetime if token.startswith(MEMBER_TOKEN_PREFIX) else self.lifetime
+
+    def _values(self, data: dict, token: str) -> dict:
         now = self.db.clock()
-        return {"data": self.db.seal(data), "updated_at": now, "expires_at": now + self.lifetime}
+        return {"data": self.db.seal(data), "updated_at": now, "expires_at": now + self.lifetime_of(token)}
 
     def save(self, token: str, data: dict, create: bool = True) -> int | None:
         """Write a draft over whatever it holds (a new draft's first write); return the
         version written. With create=False only an existing draft is updated (else None):
         a request that began before "Delete my answers" must not bring the deleted draft back."""
-        values = self._values(data)
+        values = self._values(data, token)
         with self.db.engine.begin() as db:
             version = db.execute(update(Draft).where(Draft.key == token_key(token))
                                  .values(version=Draft.version + 1, **values)
@@ -91,7 +98,7 @@ class Drafts(Rotation):
         for _ in range(50):
             with self.db.engine.begin() as db:
                 if db.execute(update(Draft).where(Draft.key == token_key(token), Draft.version == seen)
-                              .values(version=seen + 1, **self._values(data))).rowcount:
+                              .values(version=seen + 1, **self._values(data, token))).rowcount:
                     return seen + 1
                 row = db.execute(select(Draft.data, Draft.version)
                                  .where(Draft.key == token_key(token))).first()
@@ -107,7 +114,7 @@ class Drafts(Rotation):
         now = self.db.clock()
         with Session(self.db.engine) as db, db.begin():
             return bool(db.execute(update(Draft).where(Draft.key == token_key(token))
-                                   .values(updated_at=now, expires_at=now + self.lifetime)).rowcount)
+                                   .values(updated_at=now, expires_at=now + self.lifetime_of(token))).rowcount)
 
     # Rotation ---------------------------------------------------------------------------------
     # A token planted in a member's browser (by anyone who could set a cookie for this site)

@@ -65,13 +65,16 @@ class Packet(Base):
 
 class Outbox(Base):
     """One row per message to send. The unique (reference, purpose) pair is what turns a
-    replayed or double-clicked "send" into a single email."""
+    replayed or double-clicked "send" into a single email. Mail to a member (sign-in links,
+    later reminders) has no submission: `reference` is empty and `member_key` holds the
+    member's email key."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("reference", "purpose"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    reference: Mapped[str] = mapped_column(
-        ForeignKey("submissions.reference", ondelete="CASCADE"), index=True)
+    reference: Mapped[str | None] = mapped_column(
+        ForeignKey("submissions.reference", ondelete="CASCADE"), index=True, nullable=True)
+    member_key: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     purpose: Mapped[str] = mapped_column(String(32))
     message: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted envelope + MIME bytes
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed
@@ -104,3 +107,65 @@ class SendCount(Base):
     window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+# Members (issue 14): signing in is optional; every journey works without it. ------------------
+
+class Member(Base):
+    """A member who signed in by email link. `email_key` is a keyed hash (HMAC with the app's
+    secret) of the normalised address: the address itself is only in the sealed `data`.
+    `draft` is the member's draft token, sealed: the draft every signed-in device reads."""
+
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # {"email", "profile", "settings"}
+    draft: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class MemberSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie token. Signing out deletes the row;
+    signing out everywhere deletes every row of the member."""
+
+    __tablename__ = "member_sessions"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link: the SHA-256 of its token, the address it was sent to."""
+
+    __tablename__ = "sign_in_links"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(64), index=True)
+    email: Mapped[bytes] = mapped_column(LargeBinary)  # sealed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Record(Base):
+    """A finished journey of a signed-in member, kept for "My claims" (written later)."""
+
+    __tablename__ = "records"
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    journey: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON
+    packet: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # sealed PDF
+    keep_until: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("reference", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(ForeignKey("records.reference", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -22,12 +22,15 @@ class OutboxRows:
         """A queued message's envelope, decrypted."""
         return self.db.open(row.message)
 
-    def enqueue(self, reference: str, purpose: str, envelope: dict) -> int | None:
-        """Queue one message; None if this (reference, purpose) was queued before."""
+    def enqueue(self, reference: str | None, purpose: str, envelope: dict,
+                member_key: str | None = None) -> int | None:
+        """Queue one message; None if this (reference, purpose) was queued before. Mail to a
+        member has no reference but the member's email key (and is never a duplicate)."""
         now = self.db.clock()
         try:
             with Session(self.db.engine) as db, db.begin():
-                row = Outbox(reference=reference, purpose=purpose, message=self.db.seal(envelope),
+                row = Outbox(reference=reference, member_key=member_key, purpose=purpose,
+                             message=self.db.seal(envelope),
                              status="queued", attempts=0, last_error="", next_attempt_at=now,
                              created_at=now)
                 db.add(row)

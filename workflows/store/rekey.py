@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select, update
 
 from .database import Database
-from .models import Draft, Outbox, Packet, Submission, Upload
+from .models import Draft, Member, Outbox, Packet, Record, SignInLink, Submission, Upload
 
 # What the app seals: (name for the output, table, primary key, sealed column).
 SEALED = (
@@ -28,6 +28,11 @@ SEALED = (
     ("submissions", Submission, Submission.reference, Submission.data),
     ("kept packets", Packet, Packet.reference, Packet.data),
     ("outbox messages", Outbox, Outbox.id, Outbox.message),
+    ("members", Member, Member.id, Member.data),
+    ("member draft tokens", Member, Member.id, Member.draft),
+    ("sign-in links", SignInLink, SignInLink.key, SignInLink.email),
+    ("records", Record, Record.reference, Record.data),
+    ("record packets", Record, Record.reference, Record.packet),
 )
 
 

@@ -57,7 +57,7 @@ class Rotation:
                         # draft gone (and follows it), rather than being cascaded away below.
                         db.execute(select(Draft.key).where(Draft.key == old_key).with_for_update())
                     # (On SQLite this first write takes the write lock: writers queue.)
-                    values = self._values(data)
+                    values = self._values(data, new)
                     moved = db.execute(insert(Draft).from_select(
                         ["key", "data", "updated_at", "expires_at", "version"],
                         select(literal(new_key), literal(values["data"], LargeBinary),

@@ -1,5 +1,7 @@
 """Flask's session backed by the draft: the cookie holds only the draft's token, so the
-CSRF token and every answer live server-side."""
+CSRF token and every answer live server-side. A signed-in browser's cookie holds a session
+token instead (store/members.py), which leads to the member's draft: `token` is then the
+member's draft token, `cookie` the browser's session token and `member` the member's id."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
 from .database import token_key
-from .drafts import Drafts
+from .drafts import Drafts, Loaded
+from .members import MEMBER_TOKEN_PREFIX, Members
 
 # The draft's first token's hash: what per-draft counts (the send limit) are kept under, the
 # same before and after its token is rotated.
@@ -26,6 +29,8 @@ class DraftSession(CallbackDict, SessionMixin):
             self.modified = True
         super().__init__(initial, on_update)
         self.token = token
+        self.cookie: str | None = None  # a signed-in browser's session token (else the draft's)
+        self.member: str | None = None  # the signed-in member's id
         self.stale = stale  # last saved long enough ago that a read should extend the expiry
         self.version, self.raw = version, raw  # what was read: see DraftStore.update()
         self.modified = False
@@ -61,10 +66,30 @@ class DraftSession(CallbackDict, SessionMixin):
         """A journey was finished: save the draft under a new token (see Drafts.update_rotated),
         the old one dead from then on. `proof` is the finishing form's one-time proof."""
         old = self.token
-        self.rotation = hashlib.sha256(proof.encode()).hexdigest() if proof else ""
         # What stays the same across rotations, for what counts per draft (the send limit).
         self.setdefault(LINEAGE, token_key(old))
+        if self.member:
+            # Signed in: the cookie is a session token given at sign-in, not the draft's
+            # token, and the member's draft stays where every device finds it.
+            return
+        self.rotation = hashlib.sha256(proof.encode()).hexdigest() if proof else ""
         self.modified = True
+
+    def sign_in(self, found: Loaded, token: str, cookie: str, member: str) -> None:
+        """Become the member's draft (read as `found` under `token`); the response gives the
+        browser `cookie`, its new session token."""
+        dict.clear(self)
+        dict.update(self, found.data)
+        self.token, self.cookie, self.member = token, cookie, member
+        self.version, self.raw = found.version, found.raw
+        self.modified, self.rotated = False, True
+
+    def sign_out(self) -> None:
+        """Forget the member: an empty anonymous session, which gets a new token when saved."""
+        dict.clear(self)
+        self.token = self.cookie = self.member = None
+        self.version, self.raw = 0, b""
+        self["created"] = True  # saved, so the browser's cookie is replaced by a new token
 
     def adopt(self, token: str) -> None:
         """This request proved it is the finishing form sent again: it gets the new token."""
@@ -78,8 +103,10 @@ class DraftSessionInterface(SessionInterface):
 
     touch_after = dt.timedelta(minutes=5)
 
-    def __init__(self, store: Drafts, unavailable_response=None, sessionless=frozenset()):
+    def __init__(self, store: Drafts, unavailable_response=None, sessionless=frozenset(),
+                 members: Members | None = None):
         self.store = store
+        self.members = members
         self.unavailable_response = unavailable_response
         # Paths that never read the draft (health checks, metrics): an empty session, unsaved.
         self.sessionless = sessionless
@@ -88,9 +115,12 @@ class DraftSessionInterface(SessionInterface):
         if request.path in self.sessionless:
             return DraftSession()
         token = request.cookies.get(self.get_cookie_name(app))
-        if token and len(token) < 100:
+        # A member's draft token is never a cookie: only a session leads to that draft.
+        if token and len(token) < 100 and not token.startswith(MEMBER_TOKEN_PREFIX):
             try:
                 found = self.store.load(token)
+                if found is None and self.members is not None:
+                    return self._signed_in(token)
             except SQLAlchemyError as exc:
                 _log_unavailable(exc, "read")
                 return DraftSession(token=token, unavailable=True)
@@ -98,6 +128,21 @@ class DraftSessionInterface(SessionInterface):
                 return DraftSession(found.data, token=token, version=found.version, raw=found.raw,
                                     stale=self.store.clock() - found.updated_at > self.touch_after)
         return DraftSession()
+
+    def _signed_in(self, cookie: str) -> DraftSession:
+        """The session of a signed-in browser (its draft made anew if it expired), or a new
+        anonymous one. Anonymous drafts are looked up first: they cost no more than before."""
+        signed = self.members.session(cookie)
+        if signed is None:
+            return DraftSession()
+        found = self.store.load(signed.draft_token)
+        if found is None:
+            version = self.store.save(signed.draft_token, {})
+            found = Loaded({}, self.store.clock(), version, b"{}")
+        session = DraftSession(found.data, token=signed.draft_token, version=found.version,
+                               raw=found.raw, stale=self.store.clock() - found.updated_at > self.touch_after)
+        session.cookie, session.member = cookie, signed.member_id
+        return session
 
     def save_session(self, app: Flask, session: DraftSession, response):
         if session.unavailable:
@@ -118,6 +163,8 @@ class DraftSessionInterface(SessionInterface):
             if session.token:
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
             return
+        if session.cookie and session.stale and not session.rotated:
+            self.members.touch_session(session.cookie)  # in use: signed in for as long again
         if session.modified and session:
             if session.token is None:
                 session.create(self.store)
@@ -153,7 +200,8 @@ class DraftSessionInterface(SessionInterface):
         elif not session.rotated:
             return
         response.vary.add("Cookie")
-        response.set_cookie(name, session.token, max_age=self.store.lifetime, path="/",
+        response.set_cookie(name, session.cookie or session.token,
+                            max_age=self.store.lifetime_of(session.token), path="/",
                             secure=secure, httponly=True, samesite="Lax")
 
 

@@ -9,6 +9,7 @@ from flask import Flask, request
 
 from ..telemetry import ENVIRON_ID, ENVIRON_ROUTE
 from . import covers, downloads, errors, finish, questions, sending, site, uploads  # noqa: F401 (rules)
+from .accounts import abort_unless_signed_in, accounts, signed_in_member
 from .blueprint import bp
 from .errors import database_unavailable_response, refuse_when_database_unavailable
 from .finish import resume_finished
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     # draft a new token, finds the journey's confirmation page (see finish.resume_finished).
     app.before_request(resume_finished)
     app.register_blueprint(bp)
+    app.register_blueprint(accounts)
     app.register_blueprint(ops)
     app.teardown_request(_note_route)
     # Error pages show the request's id: the one in X-Request-ID and in its log line.
@@ -42,4 +44,4 @@ def _note_route(_exc=None) -> None:
         request.environ[ENVIRON_ROUTE] = request.url_rule.rule
 
 
-__all__ = ["SESSIONLESS_PATHS", "bp", "database_unavailable_response", "init_app", "select_locale"]
+__all__ = ["SESSIONLESS_PATHS", "abort_unless_signed_in", "bp", "signed_in_member", "database_unavailable_response", "init_app", "select_locale"]

@@ -124,6 +124,8 @@ def retry_url() -> str:
     """Where "go back to the page" leads after a failed request: the page itself when it can
     be opened, else the page its form was on."""
     rule, args = request.url_rule, request.view_args or {}
+    if request.endpoint == "accounts.link":  # its path carries a sign-in token: never on a page
+        return url_for("accounts.sign_in")
     if rule is not None and "GET" in rule.methods and request.endpoint != "wizard.delete":
         return request.full_path.rstrip("?")
     journey = args.get("journey")

@@ -73,6 +73,8 @@ def delete():
     if request.method == "POST":
         if session.token:
             current_app.extensions["postman"].folder.remove(store().delete(session.token))
+        if session.cookie:  # signed in: the member's draft is gone, and this browser signs out
+            store().members.end_session(session.cookie)
         session.delete()
         return redirect(url_for("wizard.deleted"), 303)
     return render_template("pages/delete.html", has_draft=session.token is not None,

@@ -1,0 +1,34 @@
+"""Signing in is tested over a real HTTP server (werkzeug, in a thread) with mail received by
+aiosmtpd (tests/conftest.py)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.clock import Clock
+from tests.support.mail import SENDER
+from tests.support.servers import Server
+
+
+@pytest.fixture
+def serve():
+    """serve(app) -> a Server running the app on 127.0.0.1, stopped after the test."""
+    servers = []
+
+    def start(app):
+        servers.append(Server(app))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def site(serve, make_app, smtp_server, clock):
+    """The app on a moved clock, with a real mail server behind it."""
+    return serve(make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER=SENDER,
+                          MAIL_TIMEOUT=5, CLOCK=clock))
