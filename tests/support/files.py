@@ -58,3 +58,36 @@ def heic_bytes(size=(1600, 1200), color="white", orientation=6, make="SecretCam"
     out = io.BytesIO()
     image.save(out, "HEIF", exif=exif.tobytes(), xmp=xmp, quality=60)
     return out.getvalue()
+
+
+def phone_photo(qr: str | None = None, size=(4000, 3000), seed: int = 1, qr_px: int = 300) -> bytes:
+    """A 12-megapixel phone photo of a receipt (paper on a desk, lines of print, grain), with
+    `qr`, if given, as a small QR code printed in its bottom-right corner. Grain makes it
+    weigh what a real photo does (a few MB), not what a flat colour would."""
+    import random
+
+    import segno
+    from PIL import ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    image = Image.effect_noise(size, 40).convert("RGB")
+    image = Image.blend(image, Image.new("RGB", size, (196, 170, 140)), 0.55)  # the desk
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    paper = (int(w * 0.2), int(h * 0.05), int(w * 0.8), int(h * 0.95))
+    draw.rectangle(paper, fill=(246, 244, 238))
+    y = paper[1] + 60
+    while y < paper[3] - 80:  # lines of print, of random lengths
+        length = rng.randint(200, paper[2] - paper[0] - 120)
+        draw.rectangle((paper[0] + 60, y, paper[0] + 60 + length, y + 14), fill=(40, 40, 40))
+        y += rng.randint(34, 60)
+    grain = Image.effect_noise(size, 18).convert("RGB")
+    image = Image.blend(image, grain, 0.12).filter(ImageFilter.GaussianBlur(0.6))
+    if qr:
+        code = io.BytesIO()
+        segno.make(qr, error="m").save(code, kind="png", scale=10, border=4)
+        mark = Image.open(code).convert("RGB").resize((qr_px, qr_px), Image.Resampling.NEAREST)
+        image.paste(mark, (paper[2] - qr_px - 40, paper[3] - qr_px - 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()

@@ -31,6 +31,7 @@ class Inbox:
         self.messages.append({
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
+            "size": len(envelope.content),  # as the server counts it: what a mailbox limits
             "message": email.message_from_bytes(envelope.content, policy=email.policy.default),
         })
         return "250 Message accepted for delivery"

@@ -14,6 +14,8 @@ MERIDIAN = Administrator(
     postal_lines=("Case postale 4321", "1211 Geneva 2", "Switzerland"),
     rules=PlanRules(gop_lead_time_days=21, emergency_notification_days=3, cheque_currency="CHF"),
     claim_form_required=False,  # Meridian has no form of its own: the packet is the claim form
+    # A small mailbox, so that tests send claims in parts with a few phone photos.
+    largest_message=600_000,
     website="meridian.example",
     website_url="https://meridian.example/",
 )

@@ -26,6 +26,8 @@ CIGNA = Administrator(
     claim_form_name="Cigna Claim Form for Reimbursement of Medical and Dental Expenses",
     claim_form_required=True,  # "Claim Reimbursement: Use the Cigna Claim Form for ..."
     rules=PlanRules(),
+    # The contact sheet states no message size limit for the mailboxes: the profile default.
+    largest_message=Administrator.largest_message,
     # The sheet's labels and numbers stay verbatim; the guidance says what they leave out.
     # Members live outside the U.S.: the number in Belgium (32) comes first.
     phones=(

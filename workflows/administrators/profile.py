@@ -84,6 +84,10 @@ class Administrator:
     # from its website): then the packet goes with that form, never instead of it. When not,
     # the packet's claim form section is the claim form.
     claim_form_required: bool = False
+    # The largest message (bytes, as the mail server counts them: headers and base64 included)
+    # the administrator's mailboxes take. A claim that would be larger goes in numbered parts.
+    # 10 MB is the default when the administrator states none (a common mailbox limit).
+    largest_message: int = 10_000_000
     online_services_steps: tuple[str, ...] = ()
     online_services_first_time: str = ""
     us_network_note: str = ""

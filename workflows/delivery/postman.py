@@ -8,7 +8,7 @@ import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +27,20 @@ class Outcome:
     status: str
     detail: str = ""  # the reason; for "written", the file's name
     at: dt.datetime | None = None  # when it was sent (UTC)
+    # A message sent in numbered parts: each part's own outcome, part 1 first. The outcome
+    # itself is the least advanced of theirs (one part failed: the message failed).
+    parts: tuple["Outcome", ...] = ()
+
+
+# From the least advanced state to the most: a message in parts is as far as its last part.
+_PROGRESS = ("failed", "uncertain", "sending", "queued", "written", "sent")
+
+
+def combined(parts: list[Outcome]) -> Outcome:
+    """The outcome of a message sent in parts, from the outcome of each part."""
+    worst = min(parts, key=lambda o: _PROGRESS.index(o.status) if o.status in _PROGRESS else 0)
+    at = max((o.at for o in parts if o.at), default=None) if worst.status == "sent" else None
+    return Outcome(worst.status, worst.detail, at, tuple(parts))
 
 
 def send_purpose(number: int) -> str:
@@ -34,6 +48,12 @@ def send_purpose(number: int) -> str:
     first "Send it for me" is "send"; each one the member confirms after it is a message of
     its own ("send2", ...), sent once however often its form is posted."""
     return "send" if number == 1 else f"send{number}"
+
+
+def part_purpose(purpose: str, number: int, total: int) -> str:
+    """The outbox purpose of one part of a message sent in parts ("send-part-2-of-3"): each
+    part is queued, sent and retried once, on its own."""
+    return f"{purpose}-part-{number}-of-{total}"
 
 
 class Unrecorded(Exception):
@@ -75,6 +95,25 @@ class Postman:
             self.lease = dt.timedelta(seconds=lease)
         self.log_key = log_key  # keys the references' hashes in the log (telemetry.reference_hash)
 
+    def send_all(self, reference: str, purpose: str, letters: list[Letter]) -> Outcome:
+        """One message, or its numbered parts (each a message of its own, queued once under
+        its own purpose and tried at once, in order): the outcome of them all. A part queued
+        before (sent, or still waiting) is not queued again; if every part was, this call
+        sent nothing and says "already-" its state."""
+        if len(letters) == 1:
+            return self.send(reference, purpose, letters[0])
+        outcomes = [self.send(reference, part_purpose(purpose, n, len(letters)), letter)
+                    for n, letter in enumerate(letters, start=1)]
+        repeated = all(o.status.startswith("already-") for o in outcomes)
+        outcome = combined([replace(o, status=o.status.removeprefix("already-")) for o in outcomes])
+        return replace(outcome, status="already-" + outcome.status) if repeated else outcome
+
+    def forget(self, reference: str, purpose: str, **which) -> None:
+        """outbox.forget for a message and each of its parts (a part that went is kept)."""
+        self.outbox.forget(reference, purpose, **which)
+        for row in self.outbox.parts(reference, purpose):
+            self.outbox.forget(reference, row.purpose, **which)
+
     def send(self, reference: str, purpose: str, letter: Letter) -> Outcome:
         """Queue once and try at once. A second call for the same reference and purpose
         sends nothing and reports the first one's state."""
@@ -82,13 +121,16 @@ class Postman:
         envelope = {
             "from": self.sender, "to": list(letter.to) + list(letter.cc),
             "primary": list(letter.to),  # the administrator's mailbox: the copy may be refused
-            "name": f"{reference}-{purpose}.eml",
+            # <reference>-<purpose>.eml: the folder reads the reference back up to the last
+            # "-" (OutboxFolder.sweep), so a part's purpose goes with underscores.
+            "name": f"{reference}-{purpose.replace('-', '_')}.eml",
             "message": base64.b64encode(msg.as_bytes()).decode(),
         }
         row_id = self.outbox.enqueue(reference, purpose, envelope)
         if row_id is None:
             return self.status(reference, purpose, repeated=True)
-        metrics.MAIL_QUEUED.labels(purpose.rstrip("0123456789")).inc()  # send2, send3: "send"
+        # send2, send3 and their parts ("send-part-1-of-2"): "send", a fixed set of labels
+        metrics.MAIL_QUEUED.labels(purpose.split("-")[0].rstrip("0123456789")).inc()
         if self.outbox.claim_message(row_id, self.lease):
             self.attempt(row_id, envelope, reference=reference)
         return self.status(reference, purpose)
@@ -109,7 +151,8 @@ class Postman:
     def status(self, reference: str, purpose: str, repeated: bool = False) -> Outcome | None:
         row = self.outbox.row(reference, purpose)
         if row is None:
-            return None
+            parts = self.outbox.parts(reference, purpose)
+            return combined([self.outcome(r) for r in parts]) if parts else None
         outcome = self.outcome(row)
         if repeated:  # another request queued it: this one sent nothing
             return Outcome("already-" + outcome.status, outcome.detail, outcome.at)

@@ -18,6 +18,8 @@ from ..documents.intake import attachment_name
 from ..documents.templating import documents as templates
 from ..engine import Answers, Row, Step
 from ..engine.i18n import in_english
+from . import parts as in_parts
+from .parts import Part
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class Document:
     qr: Callable[[Finished], str] | None = None  # the QR code's text, on the first page
     # ... or made whole by `render(finished)` (a cover sheet is a document of its own kind).
     render: Callable[[Finished], bytes] | None = None
+    # Sent in parts (too large for one message): what the packet's pages before the uploads
+    # are called, and the lines (label, value) each part's cover names the claim by.
+    own_pages: str = "Cover sheet and summary"
+    part_facts: Callable[[Finished], list[tuple[str, str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,28 +132,46 @@ class Outputs:
         return ([f"{str(self.document.name).capitalize()} ({pages(own)})"]
                 + [f"{a.kind_label} ({pages(a.pages)})" for a in attachments])
 
-    def bodies(self, finished: Finished) -> tuple[str, str]:
-        """(full body, mailto body)."""
+    def bodies(self, finished: Finished, part: Part | None = None) -> tuple[str, str]:
+        """(full body, mailto body); of one part, when the journey goes in parts."""
         template = templates.get_template(self.email.template)
         context = {**self.email.context(finished), "administrator": finished.administrator,
-                   "reference": finished.reference, "attachments": finished.attachments}
+                   "reference": finished.reference, "attachments": finished.attachments,
+                   "part": part}
         return template.render(mailto=False, **context), template.render(mailto=True, **context)
 
     @in_english
-    def letter(self, finished: Finished, packet: bytes, copy_to_member: bool = True) -> Letter:
+    def letter(self, finished: Finished, packet: bytes, copy_to_member: bool = True,
+               part: Part | None = None, files: list | None = None) -> Letter:
+        """The email; with `part`, the email of that part, carrying `files`."""
         email, answers = self.email, finished.answers
-        body, short = self.bodies(finished)
+        body, short = self.bodies(finished, part)
         member = email.member(answers)
-        files = [(self.filename(finished.reference, "pdf"), "application/pdf", packet)]
-        if email.attach_uploads:
-            files += [(attachment_name(a.name, a.media_type), a.media_type, a.content)
-                      for a in finished.attachments]
+        if files is None:
+            files = [(self.filename(finished.reference, "pdf"), "application/pdf", packet)]
+            if email.attach_uploads:
+                files += [(attachment_name(a.name, a.media_type), a.media_type, a.content)
+                          for a in finished.attachments]
+        subject = email.subject(answers)
+        if part is not None:  # the reference and the part: what matches the parts up
+            subject += f" – {finished.reference} – {part.title}"
         return Letter(
             to=self.recipients(finished.administrator),
             cc=((member,) if copy_to_member and member else ()) + (email.copies(answers) if email.copies else ()),
             reply_to=email.reply_to(answers) if email.reply_to else ((member,) if member else ()),
-            subject=email.subject(answers),
+            subject=subject,
             body=body,
             short_body=short,
             attachments=tuple(files),
         )
+
+    @in_english
+    def letters(self, finished: Finished, packet: bytes, copy_to_member: bool = True) -> list[Letter]:
+        """The email, or its numbered parts when one would be larger than the administrator's
+        mailbox takes (journeys/parts.py)."""
+        return in_parts.letters(self, finished, packet, copy_to_member)
+
+    @in_english
+    def parts(self, finished: Finished, packet: bytes) -> list[Part]:
+        """The parts the email goes in ([]: one email), without laying any out."""
+        return in_parts.plan(self, finished, packet)

@@ -44,6 +44,14 @@ class OutboxRows:
             return db.scalars(select(Outbox).where(Outbox.reference == reference,
                                                    Outbox.purpose == purpose)).first()
 
+    def parts(self, reference: str, purpose: str) -> list[Outbox]:
+        """The rows of a message sent in numbered parts (purpose "send-part-2-of-3"), part 1
+        first; [] for a message in one piece."""
+        with Session(self.db.engine, expire_on_commit=False) as db:
+            rows = db.scalars(select(Outbox).where(Outbox.reference == reference,
+                                                   Outbox.purpose.like(f"{purpose}-part-%")))
+            return sorted(rows, key=lambda row: int(row.purpose.rsplit("-part-", 1)[1].split("-")[0]))
+
     def forget(self, reference: str, purpose: str, uncertain: bool = False,
                unsent: bool = False) -> None:
         """Drop a failed message so that it can be sent again; with `uncertain`, also one

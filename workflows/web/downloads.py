@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from dataclasses import replace
 import time
 
 from flask import Response, abort, current_app, render_template, request, session
 
 from ..delivery import eml_bytes, mailto_href
+from ..delivery.parts import encoded_size
 from ..documents import (PAPERS, Attachment, RenderTimeout, fax_ready, page_count, post_ready,
                          time_limit)
 from ..engine import Wizard
@@ -88,11 +91,39 @@ def rendering():
     return time_limit(current_app.config["RENDER_TIME_LIMIT_SECONDS"])
 
 
-def letter_for(w: Wizard, sub: dict, copy_to_member: bool):
-    """The email, with the packet and (when they travel as files of their own) the uploads."""
+def letters_for(w: Wizard, sub: dict, copy_to_member: bool) -> list:
+    """The email, with the packet and (when they travel as files of their own) the uploads;
+    or its numbered parts, when one email would be larger than the mailbox takes."""
     email = w.outputs.email
-    return w.outputs.letter(finished(w, sub, content=email.attach_uploads), packet_for(w, sub),
-                            copy_to_member=copy_to_member)
+    return w.outputs.letters(finished(w, sub, content=email.attach_uploads), packet_for(w, sub),
+                             copy_to_member=copy_to_member)
+
+
+PACKET_PAGES = 400_000  # more than any cover, summary and fonts take in a packet
+
+
+def parts_for(w: Wizard, sub: dict) -> list:
+    """The parts the email goes in, [] for one email: what the confirmation page says. Only a
+    claim whose files come near the mailbox's limit needs its packet to tell; the plan of a
+    packet is kept in this process (without its pages), since the page is shown again."""
+    outputs, answers, reference = w.outputs, sub["answers"], sub["reference"]
+    largest = administrator().largest_message
+    if not outputs.email or not outputs.uploads:
+        return []
+    ids = [meta["id"] for meta in w.step(outputs.uploads).files(answers)]
+    # The cover and summary pages take far less than this: well under it, one email it is.
+    if encoded_size(store().uploads.content_size(session.token, ids) + PACKET_PAGES) < largest:
+        return []
+    packet = packet_for(w, sub)
+    plans = current_app.extensions.setdefault("part_plans", {})
+    key = (reference, len(packet), largest)
+    if key not in plans:
+        found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
+        if len(plans) > 256:  # a bound, not a policy: plans are cheap to make again
+            plans.clear()
+        plans[key] = [replace(part, pieces=tuple(replace(p, file=None) for p in part.pieces))
+                      for part in found]
+    return plans[key]
 
 
 @bp.get("/<journey>/done")
@@ -102,13 +133,19 @@ def done(journey):
     answers, reference = sub["answers"], sub["reference"]
     # Whether the member asked for a copy when sending (a copy by default before that).
     copy = journey_state(w).get("copy", True)
-    letter = (w.outputs.letter(finished(w, sub, content=False), b"", copy_to_member=copy)
-              if w.outputs.email else None)
+    facts = finished(w, sub, content=False)
+    letter = w.outputs.letter(facts, b"", copy_to_member=copy) if w.outputs.email else None
+    parts = parts_for(w, sub)
+    # Each part's subject and mailto: text, for sending them by hand.
+    part_letters = [w.outputs.letter(facts, b"", copy_to_member=copy, part=part, files=[])
+                    for part in parts]
     postman = current_app.extensions["postman"]
     sends = postman.history(reference)  # every message to the administrator, first first
     again_error = bool(sends) and request.args.get("again") == "unconfirmed"
     return render_template("wizard/done.html", wizard=w, reference=reference, answers=answers,
                            mailto=mailto_href(letter) if letter else "", letter=letter,
+                           parts=list(zip(parts, part_letters, map(mailto_href, part_letters))),
+                           largest_message=administrator().largest_message,
                            outcome=sends[-1] if sends else None, sends=sends,
                            can_send_now=postman.has_server, papers=PAPERS, outputs=w.outputs,
                            again_error=again_error, has_errors=again_error,
@@ -126,14 +163,38 @@ def download(journey, kind):
     elif kind == "packet.pdf":
         body, name = packet_for(w, sub), outputs.filename(reference, "pdf")
     elif kind == "message.eml" and outputs.email:
-        letter = letter_for(w, sub, copy_to_member=False)
+        # The whole email, however large: a claim in parts offers each part's (below).
+        letter = outputs.letter(finished(w, sub, content=outputs.email.attach_uploads),
+                                packet_for(w, sub), copy_to_member=False)
         body, name = eml_bytes(letter, sender=outputs.email.member(sub["answers"])), outputs.filename(reference, "eml")
+    elif (part := PART.fullmatch(kind)) and outputs.email:
+        body, name = part_download(w, sub, int(part["number"]), int(part["total"]), part["ext"])
     else:
         abort(404)
     note_delivery(reference, "eml" if kind == "message.eml" else "pdf")  # signed in: in the history
     media_type = "message/rfc822" if name.endswith(".eml") else "application/pdf"
     return Response(body, mimetype=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# One part of a claim sent in parts: its email draft, or its PDF to attach by hand.
+PART = re.compile(r"part-(?P<number>[1-9][0-9]?)-of-(?P<total>[1-9][0-9]?)\.(?P<ext>eml|pdf)")
+
+
+def part_download(w: Wizard, sub: dict, number: int, total: int, ext: str) -> tuple[bytes, str]:
+    outputs, reference = w.outputs, sub["reference"]
+    letters = letters_for(w, sub, copy_to_member=False)
+    if len(letters) != total or len(letters) == 1:
+        abort(404)  # a link from a page before the parts changed (or never were)
+    letter = letters[number - 1] if number <= total else abort(404)
+    variant = f"part-{number}-of-{total}"
+    if ext == "eml":
+        return (eml_bytes(letter, sender=outputs.email.member(sub["answers"])),
+                outputs.filename(reference, "eml", variant=variant))
+    if outputs.email.attach_uploads:
+        abort(404)  # its files are the member's own uploads and the request's PDF
+    name, _type, pdf = letter.attachments[0]
+    return pdf, name
 
 
 def paper_ready(w: Wizard, sub: dict, kind: str) -> bytes:

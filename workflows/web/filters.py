@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 from ..delivery import ONLY_THE_COPY_SENT
@@ -16,7 +17,7 @@ def install(env) -> None:
     """The page-only filters and globals, over what pages share with documents."""
     configure(env)
     env.filters.update(display=display, sheet=sheet_markup, select_options=select_options,
-                       moment=moment)
+                       moment=moment, megabytes=megabytes)
     env.globals.update(outcome_reason=outcome_reason, ONLY_THE_COPY_SENT=ONLY_THE_COPY_SENT,
                        languages=LANGUAGES, current_language=current_language)
 
@@ -83,3 +84,8 @@ def moment(value) -> str:
         return ""
     time = value.strftime("%H:%M")
     return _("%(date)s at %(time)s UTC", date=format_date(value.date()), time=time)
+
+
+def megabytes(size: int) -> str:
+    """A size in (decimal) megabytes, as mailbox limits are given: "10", "0.6" ("0,6" in French)."""
+    return format_decimal(round(size / 1_000_000, 1), format="#,##0.#")

@@ -14,7 +14,7 @@ from ..store import token_key
 from ..store.session import LINEAGE
 from ..telemetry import metrics
 from .blueprint import bp
-from .downloads import letter_for
+from .downloads import letters_for
 from .finish import submission
 from .history import note_delivery
 from .state import journey_state, save_state, store, wizard_or_404
@@ -38,9 +38,10 @@ def send(journey):
     if (wait := send_wait()) is not None:
         return too_many(w, wait)
     if action == "retry":  # the member asked: the last message is sent again in its place
-        store().outbox.forget(reference, purpose, uncertain=True, unsent=True)
-        if sends[-1].status == "written":  # sent over SMTP now: not also by the administrator
-            postman.folder.discard(sends[-1].detail)
+        postman.forget(reference, purpose, uncertain=True, unsent=True)  # parts that went stay
+        for last in sends[-1].parts or (sends[-1],):
+            if last.status == "written":  # sent over SMTP now: not also by the administrator
+                postman.folder.discard(last.detail)
     copy = request.form.get("copy") == "yes"
     state = journey_state(w)
     state["copy"] = copy  # the confirmation page says whether a copy went
@@ -48,9 +49,9 @@ def send(journey):
     # Written now: a database failing once the mail has gone must not turn the page into
     # "nothing was sent".
     session.write_now(store().drafts)
-    letter = letter_for(w, sub, copy_to_member=copy)
+    letters = letters_for(w, sub, copy_to_member=copy)  # one, or its numbered parts
     try:
-        outcome = postman.send(reference, purpose, letter)
+        outcome = postman.send_all(reference, purpose, letters)
     except Unrecorded as exc:
         return unrecorded_page(w, exc)
     note_delivery(reference, outcome.status)  # signed in: sent, queued or written, in the history

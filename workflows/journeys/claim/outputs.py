@@ -38,6 +38,14 @@ def qr_text(f: Finished) -> str:
     return f"MIP CLAIM {f.reference} REF {f.answers['member']['reference']}"
 
 
+def part_facts(f: Finished) -> list[tuple[str, str]]:
+    """What each part's cover names the claim by, for a processor matching the parts."""
+    answers = f.answers
+    return [("Personal reference number", answers["member"]["reference"]),
+            ("Member", answers["member"]["full_name"]),
+            ("Patient", patient(answers)["name"])]
+
+
 def subject(answers: Answers) -> str:
     return (f"Claim reimbursement – {answers['member']['reference']} – "
             f"{patient(answers)['name']}")
@@ -75,6 +83,8 @@ OUTPUTS = Outputs(
         another_hint=_l("Each patient needs a claim of their own. Your own details are kept for "
                         "the next one."),
         mentions_claim_form=True,
+        own_pages="Cover sheet and claim form",
+        part_facts=part_facts,
         advice=(
             _l("Put your personal reference number on every document you send."),
             _l("If you post your receipts, tape small ones onto A4 paper rather than stapling them."),
