@@ -16,6 +16,7 @@ from pypdf.errors import PyPdfError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from . import prelayout
 from .fetcher import STATIC, AppFetcher
 from .placement import lay_pdf_pages
 from ..telemetry import metrics
@@ -51,6 +52,14 @@ class Attachment:
     media_type: str
     pages: int
     content: bytes = field(repr=False)
+    # Its pages as laid out at upload (documents.prelayout), when they are made.
+    laid: bytes | None = field(default=None, repr=False)
+
+    @property
+    def placed_later(self) -> bool:
+        """Whether the packet gives it placeholder pages that pypdf then draws it onto
+        (a PDF, or pages laid out at upload), rather than an <img> WeasyPrint places."""
+        return self.laid is not None or not self.media_type.startswith("image/")
 
 
 @functools.cache
@@ -77,7 +86,8 @@ _LEADING_PAGE = '<div class="leading-page"></div>'
 
 
 def _write_packet(html: str, resources: dict, attachments: list[Attachment], leading: int = 0) -> bytes:
-    """The packet's PDF, with the uploaded PDFs' pages laid onto their placeholder pages."""
+    """The packet's PDF, with the receipts' pages laid onto their placeholder pages."""
+    placed = {a.id for a in attachments}
     if leading:
         html = re.sub(r"<body\b[^>]*>", lambda m: m[0] + _LEADING_PAGE * leading, html, count=1)
     with _render_lock:
@@ -87,9 +97,11 @@ def _write_packet(html: str, resources: dict, attachments: list[Attachment], lea
     placeholders = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
-            if anchor.startswith("slot-"):
-                _, upload_id, page_no = anchor.split("-", 2)
-                placeholders[index] = (upload_id, int(page_no))
+            # A placeholder's id: "slot-<upload>-<page>", or an image's own "att-<upload>".
+            kind, _, rest = anchor.partition("-")
+            upload_id, _, page_no = rest.partition("-")
+            if kind in ("slot", "att") and upload_id in placed:
+                placeholders[index] = (upload_id, int(page_no or 0))
     rendered = document.write_pdf(**PDF_OPTIONS)
     if not placeholders:
         return rendered
@@ -130,17 +142,24 @@ def qr_png(payload: str) -> bytes:
 def render_packet(template: str, context: dict, attachments: list[Attachment],
                   resources: dict | None = None, leading_pages: int = 0) -> bytes:
     """Cover and summary from `template`, then every attachment, one page each, all numbered
-    "Page N of M". Images are placed by WeasyPrint; each page of an attached PDF gets a
-    numbered placeholder page from WeasyPrint, onto which pypdf then lays the real page.
+    "Page N of M". Each page of an attachment gets a placeholder page from WeasyPrint (its
+    heading and footer), onto which pypdf then draws the page laid out at upload (or now, if
+    that is not there or does not fit); only an image without laid pages is placed by
+    WeasyPrint itself.
     With `leading_pages`, the packet is numbered as if that many pages (a fax cover) came
     first: its first page says "Page 2 of 6" behind a one-page cover."""
     resources = dict(resources or {})
     resources.update({f"upload/{a.id}": (a.content, a.media_type)
-                      for a in attachments if a.media_type.startswith("image/")})
+                      for a in attachments if not a.placed_later})
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
-    # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
-    pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
-    return _counted(template, _write_packet, html, resources, pdfs, leading_pages)
+    later = [a for a in attachments if a.placed_later]
+    return _counted(template, _write_packet, html, resources, later, leading_pages)
+
+
+def lay_out_pages(content: bytes, media_type: str) -> bytes:
+    """A kept receipt's pages laid out for the packets it will go into (prelayout), in the
+    renderer: done once, at upload, so that a finish only places them."""
+    return _counted("receipt pages", prelayout.lay_out, content, media_type)
 
 
 def page_count(pdf: bytes) -> int:
