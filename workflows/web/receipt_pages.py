@@ -48,3 +48,9 @@ def _lay_out(kept, upload_id: str, content: bytes, media_type: str, limit: float
     except Exception as exc:  # noqa: BLE001 (the packet lays it out at finish instead)
         event("receipt pages not laid out", reason=type(exc).__name__)
         return False
+
+
+def settled(timeout: float | None = None) -> None:
+    """Wait until the layouts started so far in this process are done (the one thread takes
+    them in turn): for a clean shutdown, and for tests that look at what was kept."""
+    _executor().submit(lambda: None).result(timeout)
