@@ -1,5 +1,6 @@
-"""Receipt pages laid out once, at upload, in the background (web/receipt_pages.py,
-documents/prelayout.py), kept sealed with the upload, and only placed at finish.
+"""Uploaded PDFs' pages laid out once, at upload, in the background (web/receipt_pages.py,
+documents/prelayout.py), kept sealed with the upload, and only placed at finish. (Photos
+need none: WeasyPrint places the JPEG intake kept.)
 
 What the processor reads must not change: the packet made from kept pages has the text,
 pages, page numbers and fee-table page references of the packet laid out whole at finish.
@@ -16,7 +17,7 @@ from cryptography.fernet import Fernet
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from tests.support.files import jpeg_bytes, two_page_pdf
+from tests.support.files import jpeg_bytes, one_page_pdf, two_page_pdf
 from tests.support.pdf import MM, page_text
 from tests.support.pdf_checks import structure_problems
 from tests.support.samples import CLAIM, EXPENSES, fill_claim
@@ -43,9 +44,9 @@ def files_of(app, token: str) -> list[dict]:
 
 
 def kept(app, token: str) -> dict[str, tuple[bytes, bytes | None] | None]:
-    """What the store holds for each of the draft's files: (file, laid pages or None)."""
+    """What the store holds for each of the draft's files, by name: (file, laid pages or None)."""
     receipt_pages.settled(60)  # the layouts started by the uploads so far are done
-    return {f["id"]: app.extensions["store"].uploads.get_laid(token, f["id"]) for f in files_of(app, token)}
+    return {f["name"]: app.extensions["store"].uploads.get_laid(token, f["id"]) for f in files_of(app, token)}
 
 
 def rows(app) -> int:
@@ -76,15 +77,15 @@ def test_an_uploads_pages_are_laid_out_and_kept_before_the_claim_is_finished(app
     token = draft_of(web)
     assert claim_state(app, token).get("reference") is None
     found = kept(app, token)
-    for f in files_of(app, token):
-        content, laid = found[f["id"]]
-        assert content == app.extensions["store"].uploads.get(token, f["id"])  # the file as kept
-        pages = PdfReader(io.BytesIO(laid)).pages
-        assert len(pages) == f["pages"]
-        assert all(abs(float(p.mediabox.width) - 210 * MM) < 1 and abs(float(p.mediabox.height) - 297 * MM) < 1
-                   for p in pages)
     invoice = next(f for f in files_of(app, token) if f["name"] == "invoice.pdf")
-    assert "SCANNED INVOICE TWO" in page_text(found[invoice["id"]][1], 2)
+    content, laid = found["invoice.pdf"]
+    assert content == app.extensions["store"].uploads.get(token, invoice["id"])  # the file as kept
+    pages = PdfReader(io.BytesIO(laid)).pages
+    assert len(pages) == invoice["pages"] == 2
+    assert all(abs(float(p.mediabox.width) - 210 * MM) < 1 and abs(float(p.mediabox.height) - 297 * MM) < 1
+               for p in pages)
+    assert "SCANNED INVOICE TWO" in page_text(laid, 2)
+    assert found["photo.jpg"][1] is None  # placed by WeasyPrint as intake kept it
 
 
 def test_the_packet_from_kept_pages_reads_as_the_one_laid_out_at_finish(app, web):
@@ -92,7 +93,7 @@ def test_the_packet_from_kept_pages_reads_as_the_one_laid_out_at_finish(app, web
     fill_claim(web, receipts=[PHOTO, INVOICE, ("scan.pdf", two_page_pdf())], expenses=EXPENSES[:1],
                finish=False)
     token = draft_of(web)
-    assert all(laid for _, laid in kept(app, token).values())
+    assert all(laid for name, (_, laid) in kept(app, token).items() if name.endswith(".pdf"))
     web.post("/claim/check", CLAIM["check"])
     token = draft_of(web)  # finishing moved the draft to a new token, with its uploads
 
@@ -132,8 +133,9 @@ def test_kept_pages_that_do_not_fit_are_laid_out_again(app, web):
             attachments = []
             for f in files_of(app, token):
                 content = store.uploads.get(token, f["id"])
-                laid = (prelayout.lay_out(content, f["media_type"], letter) if spoilt == "letter" else
-                        prelayout.lay_out(jpeg_bytes(), "image/jpeg") if spoilt == "one page short" else spoilt)
+                laid = (None if f["media_type"] != "application/pdf" else
+                        prelayout.lay_out(content, letter) if spoilt == "letter" else
+                        prelayout.lay_out(one_page_pdf()) if spoilt == "one page short" else spoilt)
                 attachments.append(Attachment(f["id"], f["name"], f["kind_label"], f["media_type"],
                                               f["pages"], content, laid))
             packet = w.outputs.packet(Finished(answers, state["reference"], attachments,
@@ -161,12 +163,12 @@ def test_two_uploads_at_once_each_get_their_pages(app, web):
         thread.join()
     assert done == [200, 200]
     found = kept(app, token)
-    assert sorted(f["name"] for f in files_of(app, token)) == ["invoice.pdf", "photo.jpg"]
-    assert all(laid for _, laid in found.values()) and len(found) == 2 == rows(app)
+    assert sorted(found) == ["invoice.pdf", "photo.jpg"] and rows(app) == 2
+    assert found["invoice.pdf"][1] and found["photo.jpg"][1] is None
 
 
 def test_an_upload_removed_while_its_pages_are_made_leaves_nothing(app, web):
-    fill_claim(web, receipts=[PHOTO], finish=False)
+    fill_claim(web, receipts=[INVOICE], finish=False)
     token = draft_of(web)
     upload_id = files_of(app, token)[0]["id"]
     web.post(f"/claim/receipts/files/{upload_id}/remove", {}, token_from="/claim/receipts")
@@ -182,7 +184,7 @@ def test_a_claim_finished_while_its_pages_are_made_is_whole_and_keeps_them(app, 
     packet = web.get("/claim/done/packet.pdf").data
     token = draft_of(web)
     found = kept(app, token)  # the pages made meanwhile went with the moved draft
-    assert all(laid for _, laid in found.values()) and rows(app) == 2
+    assert found["invoice.pdf"][1] and rows(app) == 2
     assert texts(packet) == texts(laid_out_at_finish(app, token))
     assert web.get("/claim/done/packet.pdf").data == packet  # the kept packet, unchanged
 

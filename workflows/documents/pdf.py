@@ -52,14 +52,8 @@ class Attachment:
     media_type: str
     pages: int
     content: bytes = field(repr=False)
-    # Its pages as laid out at upload (documents.prelayout), when they are made.
+    # A PDF's pages as laid out at upload (documents.prelayout), once they are made.
     laid: bytes | None = field(default=None, repr=False)
-
-    @property
-    def placed_later(self) -> bool:
-        """Whether the packet gives it placeholder pages that pypdf then draws it onto
-        (a PDF, or pages laid out at upload), rather than an <img> WeasyPrint places."""
-        return self.laid is not None or not self.media_type.startswith("image/")
 
 
 @functools.cache
@@ -86,8 +80,7 @@ _LEADING_PAGE = '<div class="leading-page"></div>'
 
 
 def _write_packet(html: str, resources: dict, attachments: list[Attachment], leading: int = 0) -> bytes:
-    """The packet's PDF, with the receipts' pages laid onto their placeholder pages."""
-    placed = {a.id for a in attachments}
+    """The packet's PDF, with the uploaded PDFs' pages laid onto their placeholder pages."""
     if leading:
         html = re.sub(r"<body\b[^>]*>", lambda m: m[0] + _LEADING_PAGE * leading, html, count=1)
     with _render_lock:
@@ -97,11 +90,9 @@ def _write_packet(html: str, resources: dict, attachments: list[Attachment], lea
     placeholders = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
-            # A placeholder's id: "slot-<upload>-<page>", or an image's own "att-<upload>".
-            kind, _, rest = anchor.partition("-")
-            upload_id, _, page_no = rest.partition("-")
-            if kind in ("slot", "att") and upload_id in placed:
-                placeholders[index] = (upload_id, int(page_no or 0))
+            if anchor.startswith("slot-"):
+                _, upload_id, page_no = anchor.split("-", 2)
+                placeholders[index] = (upload_id, int(page_no))
     rendered = document.write_pdf(**PDF_OPTIONS)
     if not placeholders:
         return rendered
@@ -142,24 +133,26 @@ def qr_png(payload: str) -> bytes:
 def render_packet(template: str, context: dict, attachments: list[Attachment],
                   resources: dict | None = None, leading_pages: int = 0) -> bytes:
     """Cover and summary from `template`, then every attachment, one page each, all numbered
-    "Page N of M". Each page of an attachment gets a placeholder page from WeasyPrint (its
-    heading and footer), onto which pypdf then draws the page laid out at upload (or now, if
-    that is not there or does not fit); only an image without laid pages is placed by
-    WeasyPrint itself.
+    "Page N of M". Images are placed by WeasyPrint (intake kept them upright, fitted to the
+    page, as JPEGs it embeds as they are: about a millisecond a page). Each page of an
+    attached PDF gets a numbered placeholder page from WeasyPrint (heading, footer), onto
+    which pypdf then draws that page as laid out at upload (prelayout), or now if those
+    laid pages are not there or do not fit.
     With `leading_pages`, the packet is numbered as if that many pages (a fax cover) came
     first: its first page says "Page 2 of 6" behind a one-page cover."""
     resources = dict(resources or {})
     resources.update({f"upload/{a.id}": (a.content, a.media_type)
-                      for a in attachments if not a.placed_later})
+                      for a in attachments if a.media_type.startswith("image/")})
     html = templates.get_template(template).render(attachment_pages=attachments, **context)
-    later = [a for a in attachments if a.placed_later]
-    return _counted(template, _write_packet, html, resources, later, leading_pages)
+    # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
+    pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
+    return _counted(template, _write_packet, html, resources, pdfs, leading_pages)
 
 
-def lay_out_pages(content: bytes, media_type: str) -> bytes:
-    """A kept receipt's pages laid out for the packets it will go into (prelayout), in the
+def lay_out_pages(content: bytes) -> bytes:
+    """An uploaded PDF's pages laid out for the packets it will go into (prelayout), in the
     renderer: done once, at upload, so that a finish only places them."""
-    return _counted("receipt pages", prelayout.lay_out, content, media_type)
+    return _counted("receipt pages", prelayout.lay_out, content)
 
 
 def page_count(pdf: bytes) -> int:

@@ -13,10 +13,10 @@ _MM = 72 / 25.4
 
 
 def lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> bytes:
-    """Each placeholder page gets its page of the receipt, drawn as a figure in the
-    placeholder's section of the structure tree, so the packet stays tagged. The receipt's
-    pages kept since its upload (prelayout) are used when they fit the placeholder's paper;
-    otherwise they are laid out now, the same way."""
+    """Each placeholder page gets its page of the uploaded PDF, drawn as a figure in the
+    placeholder's section of the structure tree, so the packet stays tagged. The pages laid
+    out at upload (prelayout) are used when they fit the placeholder's paper; otherwise
+    they are laid out now, the same way."""
     base = PdfReader(io.BytesIO(rendered))
     writer = PdfWriter(clone_from=base)
     writer.pdf_header = base.pdf_header  # PDF 1.7, as PDF/UA-1 has it (pypdf would write 1.3)
@@ -27,8 +27,8 @@ def lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> byt
         size = (float(box.width), float(box.height))
         if (upload_id, size) not in laid:
             laid[upload_id, size] = (prelayout.usable(attachment.laid, attachment.pages, size)
-                                     or PdfWriter(clone_from=PdfReader(io.BytesIO(prelayout.lay_out(
-                                         attachment.content, attachment.media_type, size)))))
+                                     or PdfWriter(clone_from=PdfReader(io.BytesIO(
+                                         prelayout.lay_out(attachment.content, size)))))
         source = laid[upload_id, size].pages[page_no]
         alt = f"{attachment.kind_label}: {attachment.name}"
         if attachment.pages > 1:

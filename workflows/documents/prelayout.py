@@ -1,13 +1,17 @@
-"""A receipt's pages laid out once, when it is uploaded, for every packet it goes into.
+"""An uploaded PDF's pages laid out once, when it is uploaded, for every packet it goes into.
 
 A receipt page of a packet is the packet's own page (its heading, its footer with the
 claim's reference and "Page N of M", laid out with the cover and summary) with the receipt
 drawn into its free area. The heading and footer depend on the claim; the drawing does not.
-So `lay_out` makes, in the background (the renderer process), one page per receipt page with
-only the drawing, already placed where the packet wants it and cleaned as the packet needs
-it (no marks of its own, visible annotations drawn in, pages turned upright): one form
-XObject or image per page. Laying a kept page into a packet (placement.lay_pdf_pages) is
-then a few operators, not a parse of the receipt's content.
+So `lay_out` makes, in the background (the renderer process), one page per page of the PDF
+with only the drawing, already placed where the packet wants it and cleaned as the packet
+needs it (pages turned upright, no marks of their own, visible annotations drawn in): one
+form XObject per page. Laying a kept page into a packet (placement.lay_pdf_pages) is then
+a few operators, not a parse of the receipt's content.
+
+Photos need none of this: intake keeps them upright and fitted to the page, as JPEGs that
+WeasyPrint embeds as they are, which costs it about a millisecond a page; drawing a kept
+page onto a placeholder with pypdf costs more than that (benchmarks/README.md).
 
 The laid pages are untagged: the packet tags each drawing as a figure of its own page.
 """
@@ -15,17 +19,13 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NumberObject, RectangleObject,
-                           StreamObject)
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, RectangleObject, StreamObject
 
 from . import tagged
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
-# An image as the packet's stylesheet places it (.receipt img): at most 180 x 240 mm.
-IMAGE_BOX = (180 * MM, 240 * MM)
 _NAME = NameObject("/MipReceipt")
 
 
@@ -36,47 +36,17 @@ def slot(size: tuple[float, float]) -> tuple[float, float, float, float]:
     return 15 * MM, 20 * MM, width - 15 * MM, height - 28 * MM
 
 
-def placed(width: float, height: float, size: tuple[float, float], most=(None, None)):
+def placed(width: float, height: float, size: tuple[float, float]):
     """(scale, left, bottom) of a drawing of `width` x `height` in the slot of a page of
-    `size`: never enlarged (within `most`), centred across, at the top."""
+    `size`: never enlarged, centred across, at the top."""
     x0, y0, x1, y1 = slot(size)
-    room_w, room_h = min(x1 - x0, most[0] or x1 - x0), min(y1 - y0, most[1] or y1 - y0)
-    scale = min(room_w / width, room_h / height, 1.0)
+    scale = min((x1 - x0) / width, (y1 - y0) / height, 1.0)
     return scale, x0 + ((x1 - x0) - width * scale) / 2, y1 - height * scale
 
 
-def lay_out(content: bytes, media_type: str, size: tuple[float, float] = A4) -> bytes:
-    """The receipt's pages on paper of `size` (points): a PDF, one page per receipt page."""
-    if media_type.startswith("image/"):
-        return _image_page(content, size)
-    return _pdf_pages(content, size)
-
-
-def _image_page(jpeg: bytes, size: tuple[float, float]) -> bytes:
-    """The kept JPEG as it is (intake made it upright, RGB, at the page's resolution)."""
-    with Image.open(io.BytesIO(jpeg)) as image:
-        width, height = image.size
-        if image.format != "JPEG" or image.mode not in ("RGB", "L"):
-            raise ValueError("a kept image is an RGB or greyscale JPEG")
-        gray = image.mode == "L"
-    image = StreamObject()
-    image.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
-                  NameObject("/Width"): NumberObject(width), NameObject("/Height"): NumberObject(height),
-                  NameObject("/ColorSpace"): NameObject("/DeviceGray" if gray else "/DeviceRGB"),
-                  NameObject("/BitsPerComponent"): NumberObject(8),
-                  NameObject("/Filter"): NameObject("/DCTDecode")})
-    image._data = jpeg  # already DCT-encoded: kept byte for byte
-    # Its size as the stylesheet sees it: a CSS pixel is 0.75 pt.
-    width, height = width * 0.75, height * 0.75
-    scale, left, bottom = placed(width, height, size, IMAGE_BOX)
-    writer = PdfWriter()
-    _draw(writer, writer.add_blank_page(*size), writer._add_object(image), size, width * scale,
-          height * scale, left, bottom, (width * scale, 0, 0, height * scale, left, bottom))
-    return _written(writer)
-
-
-def _pdf_pages(content: bytes, size: tuple[float, float]) -> bytes:
-    """Each page becomes a page of `size` that draws the original as one form XObject."""
+def lay_out(content: bytes, size: tuple[float, float] = A4) -> bytes:
+    """The PDF's pages on paper of `size` (points), one for one: each draws its original as
+    one form XObject, placed as the packet places it."""
     reader = PdfReader(io.BytesIO(content), strict=False)
     if reader.is_encrypted:
         reader.decrypt("")

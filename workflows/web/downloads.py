@@ -22,7 +22,7 @@ def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachme
     step = w.step(w.outputs.uploads) if w.outputs.uploads else None
     found = []
     for meta in step.files(answers) if step else []:
-        # With its pages laid out at upload, when they are kept (web/receipt_pages.py).
+        # A PDF with its pages laid out at upload, once they are kept (web/receipt_pages.py).
         kept = store().uploads.get_laid(session.token, meta["id"]) if content else (b"", None)
         if kept is not None:
             found.append(Attachment(meta["id"], meta["name"], meta["kind_label"], meta["media_type"],

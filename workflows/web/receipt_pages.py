@@ -1,4 +1,4 @@
-"""A kept file's receipt pages, laid out in the background as soon as it is kept.
+"""An uploaded PDF's pages, laid out in the background as soon as it is kept.
 
 The upload page answers at once: one thread per process hands each layout to the renderer
 process (documents.lay_out_pages) and seals the pages with the upload (Uploads.keep_laid).
@@ -23,9 +23,9 @@ _pool_pid = 0
 _pool_lock = threading.Lock()
 
 
-def lay_out_later(upload_id: str, content: bytes, media_type: str) -> Future:
-    """Start laying out the pages of the file just kept as `upload_id`."""
-    return _executor().submit(_lay_out, store(), upload_id, content, media_type,
+def lay_out_later(upload_id: str, content: bytes) -> Future:
+    """Start laying out the pages of the PDF just kept as `upload_id`."""
+    return _executor().submit(_lay_out, store(), upload_id, content,
                               current_app.config["RENDER_TIME_LIMIT_SECONDS"])
 
 
@@ -40,10 +40,10 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def _lay_out(kept, upload_id: str, content: bytes, media_type: str, limit: float) -> bool:
+def _lay_out(kept, upload_id: str, content: bytes, limit: float) -> bool:
     try:
         with time_limit(limit):
-            pages = lay_out_pages(content, media_type)
+            pages = lay_out_pages(content)
         return kept.uploads.keep_laid(upload_id, pages)
     except Exception as exc:  # noqa: BLE001 (the packet lays it out at finish instead)
         event("receipt pages not laid out", reason=type(exc).__name__)

@@ -164,8 +164,8 @@ def _add_pages(token: str, document: dict, accepted: intake.Intake, size: int) -
 
 
 def add_upload(token: str, accepted: intake.Intake) -> str:
-    """Store an uploaded file with the draft this request read, and start laying out its
-    pages in the background. If another tab finished a journey meanwhile, the draft has a
+    """Store an uploaded file with the draft this request read, and start laying out a
+    PDF's pages in the background. If another tab finished a journey meanwhile, the draft has a
     new token: the file goes with it (this request's session follows the draft when it
     saves, without handing the new token out)."""
     try:
@@ -175,7 +175,8 @@ def add_upload(token: str, accepted: intake.Intake) -> str:
         if live is None or live == token:
             raise
         upload_id = store().uploads.add(live, accepted.content)
-    lay_out_later(upload_id, accepted.content, accepted.media_type)
+    if accepted.media_type == "application/pdf":  # a photo needs none (documents/prelayout.py)
+        lay_out_later(upload_id, accepted.content)
     return upload_id
 
 
