@@ -3,31 +3,28 @@ and the first packet after a worker starts against a warm one (point 2). Used by
 bench_claim.py; see README.md here.
 
 Ours: the claim finished through the real app (test client, SQLite, the renderer process),
-its receipt's pages laid out at upload in the background and kept; then the first
-`GET /claim/done/packet.pdf`, which lays out the cover and summary, places the kept receipt
-page and keeps the packet (encrypted): what the member waits for. The obvious way, timed in
-the same rounds: the same content as ONE WeasyPrint document in the same process (template
-and context, QR code, the summary as tables and the receipt as an <img>, tagged PDF/UA-1
-like ours, the same font configuration and stylesheet), no renderer process, no database.
+an uploaded PDF's pages laid out at upload in the background and kept (a photo is kept as
+intake made it); then the first `GET /claim/done/packet.pdf`, which lays out the cover and
+summary, places the receipts and keeps the packet (encrypted): what the member waits for.
+The obvious way, timed in the same rounds: the same content as ONE WeasyPrint document in
+the same process (template and context, QR code, the summary as tables and the receipt as
+an <img>, tagged PDF/UA-1 like ours, the same font configuration and stylesheet), with no
+renderer process and no database.
 """
 from __future__ import annotations
 
 import statistics
 import time
 
-# 1 receipt as the issue's row has it; 5 as bench_claim's other packet figures have them.
-RECEIPTS = (1, 5)
-
-
-def claims(wizard_app, photos: list[bytes], count: int) -> list:
-    """`count` finished claims, each with `photos` as receipts, their pages kept: (client, token)."""
+def claims(wizard_app, files: list[bytes], count: int) -> list:
+    """`count` finished claims, each with `files` as receipts (a PDF's pages kept): (client, token)."""
     from tests.support.samples import EXPENSES, fill_claim
     from tests.support.web import Browserless
     from workflows.web import receipt_pages
     made = []
     for _ in range(count):
         client = wizard_app.test_client()
-        fill_claim(Browserless(client), receipts=[(f"receipt-{i}.jpg", p) for i, p in enumerate(photos)],
+        fill_claim(Browserless(client), receipts=[(f"receipt-{i}", f) for i, f in enumerate(files)],
                    expenses=EXPENSES[:1])
         made.append((client, client.get_cookie("draft").value))
     receipt_pages.settled(120)
@@ -44,7 +41,7 @@ def finished(wizard_app, token: str, laid: bool):
     attachments = []
     for f in answers["receipts"]["files"]:
         content, pages = store.uploads.get_laid(token, f["id"])
-        assert pages, "the receipt's pages were not kept"
+        assert pages or f["media_type"] != "application/pdf", "the PDF's pages were not kept"
         attachments.append(Attachment(f["id"], f["name"], f["kind_label"], f["media_type"], f["pages"],
                                       content, pages if laid else None))
     w = wizard_app.extensions["journeys"]["claim"]
@@ -74,37 +71,33 @@ def obvious(w, fin) -> bytes:
     return make()
 
 
-def measure(wizard_app, photos: list[bytes], rounds: int = 15) -> dict:
-    """Medians (seconds), rounds interleaved: ours (the download at finish), the obvious way,
-    and ours with the receipts laid out at finish (no kept pages) for comparison."""
-    from pypdf import PdfReader
+def measure(wizard_app, files: list[bytes], rounds: int = 15) -> dict:
+    """Medians (seconds) over `rounds` claims, timed in turn within each round: "ours" (the
+    first download of the packet after finishing: what the member waits for), "obvious"
+    (one WeasyPrint document of the same content, in this process), and the packet made by
+    the journey's outputs (in the renderer, no HTTP or database) from the kept pages
+    ("placed") and with every page laid out then ("at finish")."""
     import io
-    runs = {"ours": [], "obvious": [], "at finish": [], "placed": []}
-    made = claims(wizard_app, photos, rounds + 1)
-    for n, (client, token) in enumerate(made):
+    from pypdf import PdfReader
+    runs = {"ours": [], "obvious": [], "placed": [], "at finish": []}
+    for n, (client, token) in enumerate(claims(wizard_app, files, rounds + 1)):
+        took = {}
         start = time.perf_counter()
         response = client.get("/claim/done/packet.pdf")
-        took = time.perf_counter() - start
+        took["ours"] = time.perf_counter() - start
         assert response.status_code == 200
-        token = client.get_cookie("draft").value
+        token = client.get_cookie("draft").value  # finishing gave the draft a new token
         with wizard_app.test_request_context():
-            w, fin = finished(wizard_app, token, laid=True)
-            start = time.perf_counter()
-            base = obvious(w, fin)
-            base_took = time.perf_counter() - start
-            start = time.perf_counter()
-            w.outputs.packet(fin)
-            placed_took = time.perf_counter() - start
-            w, whole = finished(wizard_app, token, laid=False)
-            start = time.perf_counter()
-            w.outputs.packet(whole)
-            whole_took = time.perf_counter() - start
-        if n:  # the first round warms templates, fonts and the renderer: not counted
-            runs["ours"].append(took)
-            runs["obvious"].append(base_took)
-            runs["placed"].append(placed_took)
-            runs["at finish"].append(whole_took)
-    pages = (len(PdfReader(io.BytesIO(response.data)).pages), len(PdfReader(io.BytesIO(base)).pages))
+            for name, laid in (("obvious", True), ("placed", True), ("at finish", False)):
+                w, fin = finished(wizard_app, token, laid)
+                start = time.perf_counter()
+                pdf = obvious(w, fin) if name == "obvious" else w.outputs.packet(fin)
+                took[name] = time.perf_counter() - start
+                if name == "obvious":
+                    base = pdf
+        for name, seconds in took.items():
+            runs[name] += [seconds] if n else []  # the first round warms up: not counted
+    pages = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in (response.data, base)]
     assert pages[0] == pages[1], pages
     return {**{name: statistics.median(r) for name, r in runs.items()}, "pages": pages[0]}
 
@@ -114,7 +107,7 @@ def first_packet(job) -> dict:
     makes (the renderer starts on first use, unless it was started with the worker) and the
     next 10. Seconds."""
     import json
-    import app  # noqa: F401
+    import app  # noqa: F401  (what a worker holds)
     from workflows.administrators import load
     from workflows.documents import Attachment
     from workflows.journeys.claim import JOURNEY as CLAIM
