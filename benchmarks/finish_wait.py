@@ -72,32 +72,38 @@ def obvious(w, fin) -> bytes:
 
 
 def measure(wizard_app, files: list[bytes], rounds: int = 15) -> dict:
-    """Medians (seconds) over `rounds` claims, timed in turn within each round: "ours" (the
-    first download of the packet after finishing: what the member waits for), "obvious"
-    (one WeasyPrint document of the same content, in this process), and the packet made by
-    the journey's outputs (in the renderer, no HTTP or database) from the kept pages
-    ("placed") and with every page laid out then ("at finish")."""
+    """Medians (seconds) over `rounds` claims: "ours" (the first download of the packet after
+    finishing: what the member waits for), "obvious" (one WeasyPrint document of the same
+    content, in this process), and the packet made by the journey's outputs (in the renderer,
+    no HTTP or database) from the kept pages ("placed") and with every page laid out then
+    ("at finish"). Within a round each is timed once, in an order that alternates from round
+    to round, after a garbage collection, so drift and collections hit all alike."""
+    import gc
     import io
     from pypdf import PdfReader
     runs = {"ours": [], "obvious": [], "placed": [], "at finish": []}
+    made = {}
     for n, (client, token) in enumerate(claims(wizard_app, files, rounds + 1)):
-        took = {}
-        start = time.perf_counter()
-        response = client.get("/claim/done/packet.pdf")
-        took["ours"] = time.perf_counter() - start
-        assert response.status_code == 200
-        token = client.get_cookie("draft").value  # finishing gave the draft a new token
-        with wizard_app.test_request_context():
-            for name, laid in (("obvious", True), ("placed", True), ("at finish", False)):
-                w, fin = finished(wizard_app, token, laid)
-                start = time.perf_counter()
-                pdf = obvious(w, fin) if name == "obvious" else w.outputs.packet(fin)
-                took[name] = time.perf_counter() - start
-                if name == "obvious":
-                    base = pdf
-        for name, seconds in took.items():
-            runs[name] += [seconds] if n else []  # the first round warms up: not counted
-    pages = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in (response.data, base)]
+        def ours():
+            made["ours"] = client.get("/claim/done/packet.pdf")
+            assert made["ours"].status_code == 200
+
+        def outputs(name, laid):
+            def make():
+                with wizard_app.test_request_context():
+                    w, fin = finished(wizard_app, client.get_cookie("draft").value, laid)
+                    made[name] = obvious(w, fin) if name == "obvious" else w.outputs.packet(fin)
+            return make
+        jobs = [("ours", ours), ("obvious", outputs("obvious", True)), ("placed", outputs("placed", True)),
+                ("at finish", outputs("at finish", False))]
+        for name, job in (jobs if n % 2 == 0 else jobs[::-1]):
+            gc.collect()
+            start = time.perf_counter()
+            job()
+            if n:  # the first round warms templates, fonts and the renderer: not counted
+                runs[name].append(time.perf_counter() - start)
+        made.pop("ours")
+    pages = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in (made["placed"], made["obvious"])]
     assert pages[0] == pages[1], pages
     return {**{name: statistics.median(r) for name, r in runs.items()}, "pages": pages[0]}
 
