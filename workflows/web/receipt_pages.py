@@ -52,5 +52,6 @@ def _lay_out(kept, upload_id: str, content: bytes, limit: float) -> bool:
 
 def settled(timeout: float | None = None) -> None:
     """Wait until the layouts started so far in this process are done (the one thread takes
-    them in turn): for a clean shutdown, and for tests that look at what was kept."""
+    them in turn): for tests and benchmarks that look at what was kept. (At exit Python
+    waits for the thread's queue by itself.)"""
     _executor().submit(lambda: None).result(timeout)
