@@ -16,6 +16,7 @@ from pypdf.errors import PyPdfError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from . import prelayout
 from .fetcher import STATIC, AppFetcher
 from .placement import lay_pdf_pages
 from ..telemetry import metrics
@@ -51,6 +52,8 @@ class Attachment:
     media_type: str
     pages: int
     content: bytes = field(repr=False)
+    # A PDF's pages as laid out at upload (documents.prelayout), once they are made.
+    laid: bytes | None = field(default=None, repr=False)
 
 
 @functools.cache
@@ -130,8 +133,11 @@ def qr_png(payload: str) -> bytes:
 def render_packet(template: str, context: dict, attachments: list[Attachment],
                   resources: dict | None = None, leading_pages: int = 0) -> bytes:
     """Cover and summary from `template`, then every attachment, one page each, all numbered
-    "Page N of M". Images are placed by WeasyPrint; each page of an attached PDF gets a
-    numbered placeholder page from WeasyPrint, onto which pypdf then lays the real page.
+    "Page N of M". Images are placed by WeasyPrint (intake kept them upright, fitted to the
+    page, as JPEGs it embeds as they are: about a millisecond a page). Each page of an
+    attached PDF gets a numbered placeholder page from WeasyPrint (heading, footer), onto
+    which pypdf then draws that page as laid out at upload (prelayout), or now if those
+    laid pages are not there or do not fit.
     With `leading_pages`, the packet is numbered as if that many pages (a fax cover) came
     first: its first page says "Page 2 of 6" behind a one-page cover."""
     resources = dict(resources or {})
@@ -141,6 +147,12 @@ def render_packet(template: str, context: dict, attachments: list[Attachment],
     # Only uploaded PDFs are laid in afterwards; images are already in `resources`.
     pdfs = [a for a in attachments if not a.media_type.startswith("image/")]
     return _counted(template, _write_packet, html, resources, pdfs, leading_pages)
+
+
+def lay_out_pages(content: bytes) -> bytes:
+    """An uploaded PDF's pages laid out for the packets it will go into (prelayout), in the
+    renderer: done once, at upload, so that a finish only places them."""
+    return _counted("receipt pages", prelayout.lay_out, content)
 
 
 def page_count(pdf: bytes) -> int:

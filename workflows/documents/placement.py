@@ -7,45 +7,34 @@ import io
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import NameObject, RectangleObject
 
-from . import tagged
+from . import prelayout, tagged
 
-# The free area of a placeholder page, in PDF points from the bottom-left corner of A4:
-# 15 mm side margins, 28 mm at the top for the heading, 20 mm at the bottom for the footer.
 _MM = 72 / 25.4
-SLOT = (15 * _MM, 20 * _MM, (210 - 15) * _MM, (297 - 28) * _MM)
 
 
 def lay_pdf_pages(rendered: bytes, placeholders: dict, attachments: dict) -> bytes:
     """Each placeholder page gets its page of the uploaded PDF, drawn as a figure in the
-    placeholder's section of the structure tree, so the packet stays tagged."""
+    placeholder's section of the structure tree, so the packet stays tagged. The pages laid
+    out at upload (prelayout) are used when they fit the placeholder's paper; otherwise
+    they are laid out now, the same way."""
     base = PdfReader(io.BytesIO(rendered))
     writer = PdfWriter(clone_from=base)
     writer.pdf_header = base.pdf_header  # PDF 1.7, as PDF/UA-1 has it (pypdf would write 1.3)
-    readers = {}
+    laid = {}
     for index, (upload_id, page_no) in placeholders.items():
         attachment = attachments[upload_id]
-        if upload_id not in readers:
-            reader = PdfReader(io.BytesIO(attachment.content), strict=False)
-            if reader.is_encrypted:
-                reader.decrypt("")
-            # Pages must belong to a writer before pypdf will rewrite their rotation.
-            readers[upload_id] = PdfWriter(clone_from=reader)
-        source = readers[upload_id].pages[page_no]
-        if source.rotation:
-            source.transfer_rotation_to_content()
-        box = source.mediabox
-        width, height = float(box.width), float(box.height)
-        x0, y0, x1, y1 = SLOT
-        scale = min((x1 - x0) / width, (y1 - y0) / height, 1.0)
-        left = x0 + ((x1 - x0) - width * scale) / 2
-        bottom = y1 - height * scale
-        dx = left - float(box.left) * scale
-        dy = bottom - float(box.bottom) * scale
+        box = writer.pages[index].mediabox
+        size = (float(box.width), float(box.height))
+        if (upload_id, size) not in laid:
+            laid[upload_id, size] = (prelayout.usable(attachment.laid, attachment.pages, size)
+                                     or PdfWriter(clone_from=PdfReader(io.BytesIO(
+                                         prelayout.lay_out(attachment.content, size)))))
+        source = laid[upload_id, size].pages[page_no]
         alt = f"{attachment.kind_label}: {attachment.name}"
         if attachment.pages > 1:
             alt += f", page {page_no + 1} of {attachment.pages}"
-        tagged.lay_as_figure(writer, index, source, Transformation().scale(scale, scale).translate(dx, dy),
-                             alt, (left, bottom, left + width * scale, y1))
+        tagged.lay_as_figure(writer, index, source, Transformation(), alt, prelayout.drawn_box(source),
+                             clean=True)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -138,10 +138,10 @@ def _annotation_drawing(n: int, ref, page, resources: DictionaryObject) -> list:
            ([name], b"Do"), ([], b"Q")]
 
 
-def lay_as_figure(writer: PdfWriter, index: int, source, transformation: Transformation,
-                  alt: str, bbox: tuple[float, float, float, float]) -> None:
-    """Draw `source` (a page of another PDF, attached to a writer of its own) onto the tagged
-    page `index` of `writer`, as a /Figure with `alt` in that page's section."""
+def _clean_operations(source) -> list:
+    """The content operations of `source` (a page attached to a writer) without its own
+    marks, with its visible annotations drawn in (and removed), and the forms it draws
+    unmarked."""
     pdf = source.indirect_reference.pdf
     resources = source.get("/Resources")
     if resources is None:
@@ -153,6 +153,32 @@ def lay_as_figure(writer: PdfWriter, index: int, source, transformation: Transfo
     operations = [([], b"q"), *_unmarked(content.operations), ([], b"Q")] if content is not None else []
     operations += _annotation_drawings(source, resources)
     _unmark_forms(resources, pdf, set())  # the forms it draws, the annotations' ones too
+    return operations
+
+
+def as_form(source) -> StreamObject:
+    """`source` (a page attached to a writer) as one form XObject, cleaned as above: drawn
+    onto a tagged page later, it needs no more than `lay_as_figure(..., clean=True)`."""
+    pdf = source.indirect_reference.pdf
+    operations = _clean_operations(source)
+    form = StreamObject()
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject(FloatObject(float(v)) for v in source.mediabox),
+                 NameObject("/Resources"): source["/Resources"]})
+    form.set_data(_content_bytes(operations, pdf))
+    return form.flate_encode()
+
+
+def lay_as_figure(writer: PdfWriter, index: int, source, transformation: Transformation,
+                  alt: str, bbox: tuple[float, float, float, float], clean: bool = False) -> None:
+    """Draw `source` (a page of another PDF, attached to a writer of its own) onto the tagged
+    page `index` of `writer`, as a /Figure with `alt` in that page's section. `clean`: its
+    content draws only forms made by `as_form` (documents.prelayout), nothing to clean."""
+    pdf = source.indirect_reference.pdf
+    if clean:
+        operations = [([], b"q"), *source.get_contents().operations, ([], b"Q")]
+    else:
+        operations = _clean_operations(source)
 
     page = writer.pages[index]
     _, document, nums = _tree(writer)

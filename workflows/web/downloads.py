@@ -26,10 +26,11 @@ def attachments(w: Wizard, answers: dict, content: bool = True) -> list[Attachme
     step = w.step(w.outputs.uploads) if w.outputs.uploads else None
     found = []
     for meta in step.files(answers) if step else []:
-        data = store().uploads.get(session.token, meta["id"]) if content else b""
-        if data is not None:
+        # A PDF with its pages laid out at upload, once they are kept (web/receipt_pages.py).
+        kept = store().uploads.get_laid(session.token, meta["id"]) if content else (b"", None)
+        if kept is not None:
             found.append(Attachment(meta["id"], meta["name"], meta["kind_label"], meta["media_type"],
-                                    meta["pages"], data))
+                                    meta["pages"], *kept))
     return found
 
 

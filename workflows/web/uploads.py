@@ -21,6 +21,7 @@ from ..journeys import registry
 from . import budgets
 from .blueprint import bp
 from .errors import discard_unread_body, http_error
+from .receipt_pages import lay_out_later
 from .state import (after_step, changing, draft_token, formdata, journey_state, open_step, page,
                     save_state, step_url, store)
 
@@ -138,7 +139,7 @@ def _take(w, s, state, files, chosen, kind, target, together, covered=()) -> lis
                 budgets.give_back_upload(w, s, state, len(data))
             errors.append(("file", _("%(file)s: %(problem)s", file=name, problem=exc)))
             continue
-        files.append({"id": add_upload(token, accepted.content), "name": name, "kind": kind,
+        files.append({"id": add_upload(token, accepted), "name": name, "kind": kind,
                       "kind_label": kinds.get(kind, ""), "media_type": accepted.media_type,
                       "pages": accepted.pages, "bytes": len(data), "covers": list(covered),
                       "sha256": hashlib.sha256(accepted.content).hexdigest()})
@@ -155,24 +156,28 @@ def _add_pages(token: str, document: dict, accepted: intake.Intake, size: int) -
     if kept is None:  # removed in another tab meanwhile
         raise intake.UploadError(_("The document to add pages to is no longer there"), "gone")
     combined = intake.combine([intake.Intake(kept, document["media_type"], document["pages"]), accepted])
-    new_id = add_upload(token, combined.content)
+    new_id = add_upload(token, combined)
     store().uploads.remove(live, document["id"])
     document.update(id=new_id, media_type=combined.media_type, pages=combined.pages,
                     sha256=hashlib.sha256(combined.content).hexdigest(),
                     bytes=document.get("bytes", 0) + size, parts=document.get("parts", 1) + 1)
 
 
-def add_upload(token: str, content: bytes) -> str:
-    """Store an uploaded file with the draft this request read. If another tab finished a
-    journey meanwhile, the draft has a new token: the file goes with it (this request's
-    session follows the draft when it saves, without handing the new token out)."""
+def add_upload(token: str, accepted: intake.Intake) -> str:
+    """Store an uploaded file with the draft this request read, and start laying out a
+    PDF's pages in the background. If another tab finished a journey meanwhile, the draft has a
+    new token: the file goes with it (this request's session follows the draft when it
+    saves, without handing the new token out)."""
     try:
-        return store().uploads.add(token, content)
+        upload_id = store().uploads.add(token, accepted.content)
     except IntegrityError:  # the draft's row is no longer under this token
         live = store().drafts.live_token(token)
         if live is None or live == token:
             raise
-        return store().uploads.add(live, content)
+        upload_id = store().uploads.add(live, accepted.content)
+    if accepted.media_type == "application/pdf":  # a photo needs none (documents/prelayout.py)
+        lay_out_later(upload_id, accepted.content)
+    return upload_id
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
