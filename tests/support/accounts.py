@@ -7,6 +7,8 @@ import email.policy
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 LINK = re.compile(r"(https?://[^\s/]+)/sign-in/link/([A-Za-z0-9_-]+)")
 
 
@@ -41,3 +43,21 @@ def use_link(member, token: str):
 def sign_in(member, inbox, address: str):
     ask_link(member, address)
     return use_link(member, last_link(inbox))
+
+
+def sign_in_in_browser(page, url: str, inbox, address: str) -> None:
+    """In Chromium, as a member does it: "Sign in" in the header, the address, then the link
+    the test's SMTP server received for it, and the button on its page."""
+    page.goto(url + "/")
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    received = len(inbox.messages)
+    page.get_by_label("Email address").fill(address)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert len(inbox.messages) == received + 1 and inbox.messages[-1]["rcpt_tos"] == [address]
+    link = LINK.search(inbox.messages[-1]["message"].get_body(("plain",)).get_content())
+    assert link and link.group(1) == url, "the link leads to this site"
+    page.goto(link.group(0))  # opened as received
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("You are signed in.")).to_be_visible()
