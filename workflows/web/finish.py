@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
 from ..journeys import registry
+from ..store.adoption import SEED
 from . import remembering
 from .blueprint import bp
 from .history import record_finished
@@ -72,9 +73,14 @@ def finish(w: Wizard, state: dict, answers: dict) -> str:
     member does next. The form's one-time proof lets the same form, sent twice, find it."""
     token = draft_token()  # the token this request read the draft under
     submissions = store().submissions
+    # A member's draft token outlives the draft (deleted, purged, made again at sign-in): the
+    # seed adoption gives each new draft keeps its references apart from the earlier ones.
+    seed = f"{token}|{session[SEED]}" if session.get(SEED) else token
     for attempt in range(5):
-        reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
+        reference = new_reference(w.reference_prefix, f"{seed}|{w.slug}|{state.get('round', 0)}|{attempt}")
         holder = token
+        if store().records.taken(reference) and submissions.get(holder, w.slug, reference) is None:
+            continue  # an earlier claim's reference (its submission gone): never given twice
         if not submissions.add(holder, w.slug, reference, answers) and \
                 submissions.get(holder, w.slug, reference) is None:
             # Taken by another draft, or this draft was moved by a finish in another tab
