@@ -172,7 +172,8 @@ def download(journey, kind):
         body, name = part_download(w, sub, int(part["number"]), int(part["total"]), part["ext"])
     else:
         abort(404)
-    note_delivery(reference, "eml" if kind == "message.eml" else "pdf")  # signed in: in the history
+    # Signed in: in the history. The whole email's .eml or a part's, by the file's name.
+    note_delivery(reference, "eml" if name.endswith(".eml") else "pdf")
     media_type = "message/rfc822" if name.endswith(".eml") else "application/pdf"
     return Response(body, mimetype=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
