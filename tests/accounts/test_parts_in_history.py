@@ -4,6 +4,8 @@ of the member in the app's URL) are noted in My claims."""
 from __future__ import annotations
 
 import functools
+from urllib.parse import parse_qs, unquote, urlsplit
+
 import pytest
 
 from tests.support.accounts import sign_in
@@ -48,3 +50,25 @@ def test_a_parts_eml_is_noted_as_an_eml(meridian_site, smtp_server):
     download = member.get(f"/claim/done/part-1-of-{total}.eml")
     assert download.headers["Content-Type"].startswith("message/rfc822")
     assert how_it_went(member, reference) == "You downloaded the email (.eml)"
+
+
+def test_each_parts_mail_app_link_goes_through_the_app_and_is_noted(meridian_site, smtp_server):
+    member, reference = finished_in_parts(meridian_site, smtp_server)
+    done = parse(member.get("/claim/done"))
+    parts = done.select("li.part")
+    assert len(parts) >= 2
+    for n, part in enumerate(parts, start=1):
+        form = part.select_one('form[action="/claim/done/mailto"]')
+        assert form is not None and form.select_one('input[name="part"]')["value"] == str(n)
+        assert not part.select('a[href^="mailto:"]')  # no bare link that would go unnoted
+    total = len(parts)
+    opened = member.post("/claim/done/mailto", {"part": "2"}, token_from="/claim/done", follow=False)
+    assert opened.status_code == 303
+    href = opened.headers["Location"]
+    assert href.startswith("mailto:")
+    subject = parse_qs(urlsplit(href).query)["subject"][0]
+    assert unquote(subject).endswith(f"{reference} – part 2 of {total}")
+    assert reference not in opened.url and "@" not in opened.url  # nothing of the member in the app's URL
+    assert how_it_went(member, reference) == "You opened the email in your mail app"
+    stale = member.post("/claim/done/mailto", {"part": "9"}, token_from="/claim/done", follow=False)
+    assert stale.status_code == 303 and stale.headers["Location"].endswith("/claim/done")
