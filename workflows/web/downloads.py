@@ -96,8 +96,10 @@ def letters_for(w: Wizard, sub: dict, copy_to_member: bool) -> list:
     """The email, with the packet and (when they travel as files of their own) the uploads;
     or its numbered parts, when one email would be larger than the mailbox takes."""
     email = w.outputs.email
-    return w.outputs.letters(finished(w, sub, content=email.attach_uploads), packet_for(w, sub),
-                             copy_to_member=copy_to_member)
+    packet = packet_for(w, sub)
+    with rendering():  # the parts' covers: a stuck render ends in the honest page too
+        return w.outputs.letters(finished(w, sub, content=email.attach_uploads), packet,
+                                 copy_to_member=copy_to_member)
 
 
 PACKET_PAGES = 400_000  # more than any cover, summary and fonts take in a packet
@@ -119,7 +121,8 @@ def parts_for(w: Wizard, sub: dict) -> list:
     plans = current_app.extensions.setdefault("part_plans", {})
     key = (reference, len(packet), largest)
     if key not in plans:
-        found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
+        with rendering():  # a cover is laid out to measure the parts' room
+            found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
         if len(plans) > 256:  # a bound, not a policy: plans are cheap to make again
             plans.clear()
         plans[key] = [replace(part, pieces=tuple(replace(p, file=None) for p in part.pieces))
