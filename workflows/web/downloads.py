@@ -113,9 +113,11 @@ def parts_for(w: Wizard, sub: dict) -> list:
     largest = administrator().largest_message
     if not outputs.email or not outputs.uploads:
         return []
-    ids = [meta["id"] for meta in w.step(outputs.uploads).files(answers)]
-    # The cover and summary pages take far less than this: well under it, one email it is.
-    if encoded_size(store().uploads.content_size(session.token, ids) + PACKET_PAGES) < largest:
+    # The files' sizes as uploaded, recorded in the answers (a stored PDF also holds its laid
+    # pages, about as much again). The cover and summary pages take far less than
+    # PACKET_PAGES: well under the limit, one email it is, and nothing is rendered to tell.
+    uploaded = sum(int(meta.get("bytes") or 0) for meta in w.step(outputs.uploads).files(answers))
+    if encoded_size(uploaded + PACKET_PAGES) < largest:
         return []
     packet = packet_for(w, sub)
     plans = current_app.extensions.setdefault("part_plans", {})
