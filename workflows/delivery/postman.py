@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -15,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..engine.i18n import N_
 from ..telemetry import event, metrics, reference_hash
 from .letter import Letter, build_message
-from .outbox_folder import OutboxFolder
+from .outbox_folder import OutboxFolder, member_mail_name
 from .reasons import INTERRUPTED
 from .smtp import converse
 
@@ -141,7 +140,7 @@ class Postman:
         business: that page says the same whatever happens (and whoever the address is)."""
         msg = build_message(letter, self.sender)
         envelope = {"from": self.sender, "to": list(letter.to), "primary": list(letter.to),
-                    "name": f"{purpose}-{secrets.token_hex(6)}.eml",
+                    "name": member_mail_name(purpose),  # kept by the folder's sweep
                     "message": base64.b64encode(msg.as_bytes()).decode()}
         row_id = self.outbox.enqueue(None, purpose, envelope, member_key=member_key)
         metrics.MAIL_QUEUED.labels(purpose).inc()
