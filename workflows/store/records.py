@@ -67,6 +67,11 @@ class Records:
                 RecordRow.reference == reference, RecordRow.member_id == member_id)).first()
         return self._record(row) if row else None
 
+    def owner(self, reference: str) -> str | None:
+        """The id of the member whose record `reference` is, or None."""
+        with self.db.engine.connect() as db:
+            return db.execute(select(RecordRow.member_id).where(RecordRow.reference == reference)).scalar()
+
     def taken(self, reference: str) -> bool:
         """Whether any member has a record of `reference` (references are never reused)."""
         with self.db.engine.connect() as db:
