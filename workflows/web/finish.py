@@ -143,5 +143,12 @@ def start_again(journey):
     state = journey_state(w)
     first = w.steps[0].name
     kept = w.kept_for_next(w.clean(state["answers"]))
-    save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
+    # The saved entries in use (a remembered account) stay chosen for the answers kept.
+    chosen = {decl.item: entry for decl in w.remembers
+              if (entry := (state.get(remembering.REMEMBERED) or {}).get(decl.item))
+              and any(step in kept for step in decl.steps)}
+    again = {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)}
+    if chosen:
+        again[remembering.REMEMBERED] = chosen
+    save_state(w, again)
     return redirect(step_url(w, first), 303)
