@@ -23,6 +23,7 @@ from workflows.delivery import Postman
 from workflows.delivery.outbox_folder import OutboxFolder
 from workflows.documents import templating
 from workflows.store import DraftSessionInterface, Store, load_keys, schema
+from workflows.web.history import sent_later
 from workflows.web.origin import ConnectionScheme
 
 csrf = CSRFProtect()
@@ -216,6 +217,7 @@ def create_app(config: dict | None = None) -> Flask:
                       app.config["MAIL_TIMEOUT"], app.config["OUTBOX_RETRY_SECONDS"],
                       app.config["OUTBOX_LEASE_SECONDS"], log_key=app.config["SECRET_KEY"])
     postman.jobs.append(store.purge_records)  # "My claims": kept packets past their time
+    postman.on_sent = sent_later(app)  # "My claims": queued, then sent by a retry
     app.extensions["postman"] = postman
     # Before any thread of ours starts: the renderer is forked from this process (under
     # `gunicorn --preload`, the master, before the workers) and warmed up, for pages to come.

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -70,22 +72,47 @@ class OutboxFolder:
             for path in self.path.glob(f"{reference}-*.eml"):
                 path.unlink(missing_ok=True)
 
-    def sweep(self) -> int:
+    def sweep(self, expire_member_mail: dict[str, float] | None = None) -> int:
         """Delete every .eml file in the folder whose submission no longer exists (purged,
-        deleted by the member, or left by an interrupted purge)."""
+        deleted by the member, or left by an interrupted purge). Mail to members
+        (`<purpose>-<hex>.eml`, Postman.send_to_member) belongs to no submission: it is kept,
+        except a purpose in `expire_member_mail` (purpose -> seconds: a sign-in link, dead
+        after its minutes) once its file is that old. Reminders stay until the operator has
+        sent or deleted them: the reminder's row says "written", so nothing else sends it."""
         if self.path is None or not self.path.is_dir():
             return 0
         files: dict[str, list[Path]] = {}
+        removed = 0
         for path in self.path.glob("*.eml"):
+            if (purpose := member_mail_purpose(path.name)) is not None:
+                lifetime = (expire_member_mail or {}).get(purpose)
+                if lifetime is not None and time.time() - path.stat().st_mtime > lifetime:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+                continue
             files.setdefault(path.stem.rpartition("-")[0], []).append(path)
         live: set[str] = set()
         names = list(files)
         for start in range(0, len(names), 500):
             live |= self.existing_references(names[start:start + 500])
-        removed = 0
         for reference, paths in files.items():
             if reference not in live:
                 for path in paths:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+# Mail to a member: its purpose (lower-case words and hyphens), then 12 random hex digits.
+# A submission's file is `<reference>-<purpose>.eml`, its purpose never 12 hex digits.
+MEMBER_MAIL = re.compile(r"(?P<purpose>[a-z]+(?:-[a-z]+)*)-[0-9a-f]{12}\.eml")
+
+
+def member_mail_name(purpose: str) -> str:
+    """The file name of a message to a member (Postman.send_to_member)."""
+    return f"{purpose}-{secrets.token_hex(6)}.eml"
+
+
+def member_mail_purpose(name: str) -> str | None:
+    found = MEMBER_MAIL.fullmatch(name)
+    return found["purpose"] if found else None

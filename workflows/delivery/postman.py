@@ -5,17 +5,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.i18n import N_
 from ..telemetry import event, metrics, reference_hash
 from .letter import Letter, build_message
-from .outbox_folder import OutboxFolder
+from .outbox_folder import OutboxFolder, member_mail_name
 from .reasons import INTERRUPTED
 from .smtp import converse
 
@@ -89,6 +89,10 @@ class Postman:
         self.sender = sender
         self.folder = folder
         self.jobs: list = []  # periodic work the background loop runs after each delivery round
+        # Called with a reference once a message to its administrator that was waiting (one
+        # piece, or its last part) has been sent by a retry: the app notes it in the member's
+        # history (set by app.py; delivery knows nothing of members).
+        self.on_sent: Callable[[str], None] | None = None
         self.timeout = timeout
         self.first_retry = first_retry  # seconds before the first retry; doubles each time
         if lease:
@@ -141,7 +145,7 @@ class Postman:
         business: that page says the same whatever happens (and whoever the address is)."""
         msg = build_message(letter, self.sender)
         envelope = {"from": self.sender, "to": list(letter.to), "primary": list(letter.to),
-                    "name": f"{purpose}-{secrets.token_hex(6)}.eml",
+                    "name": member_mail_name(purpose),  # kept by the folder's sweep
                     "message": base64.b64encode(msg.as_bytes()).decode()}
         row_id = self.outbox.enqueue(None, purpose, envelope, member_key=member_key)
         metrics.MAIL_QUEUED.labels(purpose).inc()
@@ -190,12 +194,26 @@ class Postman:
                 try:
                     self.attempt(row.id, self.outbox.envelope(row), attempts=row.attempts,
                                  reference=row.reference or "")
+                    if row.reference:
+                        self._tell_if_sent(row.reference, row.purpose)
                 except Exception as exc:  # one bad message must not stop the others
                     reason = N_("sending failed")
                     self.outbox.record_attempt(row.id, "failed", f"{reason} ({type(exc).__name__})")
                     self._report(row.reference or "", "failed", reason, row.attempts + 1)
                 done += 1
         return done
+
+    def _tell_if_sent(self, reference: str, purpose: str) -> None:
+        """A retry went: if the whole message it belongs to (every part) is now sent, say so."""
+        if self.on_sent is None:
+            return
+        whole = purpose.split("-part-")[0]  # "send-part-2-of-3" belongs to "send"
+        outcome = self.status(reference, whole)
+        if outcome is not None and outcome.status == "sent":
+            try:
+                self.on_sent(reference)
+            except Exception as exc:  # the mail went: a history not updated must not undo that
+                logging.getLogger(__name__).warning("sent mail not noted: %s", type(exc).__name__)
 
     def start_background(self, interval: float) -> None:
         """Retry queued mail every `interval` seconds in a daemon thread, then run `jobs`

@@ -102,7 +102,10 @@ def put(profile: dict, item: str, values: dict, entry_id: str | None = None) -> 
         profile[item] = {**(profile.get(item) or {}), **values}
         return None
     entries = profile.setdefault(item, [])
-    found = find(profile, item, entry_id)
+    # An account whose number is saved already is that entry, asked to be remembered again
+    # (a claim started again with its bank answers): updated, never a second copy.
+    found = find(profile, item, entry_id) or next(
+        (e for e in entries for k in SECRET if values.get(k) and compact(e.get(k)) == compact(values[k])), None)
     if found is not None:
         found.update(values)
         return found["id"]

@@ -104,7 +104,9 @@ def drafts_purge():
     "My claims" past their time (run it from cron)."""
     app = _app()
     count = app.extensions["store"].purge_expired()
-    files = app.extensions["postman"].folder.sweep()
+    # Sign-in links in the outbox folder go once dead; reminders stay for the operator.
+    links = float(app.config["SIGN_IN_LINK_MINUTES"]) * 60
+    files = app.extensions["postman"].folder.sweep(expire_member_mail={"sign-in": links})
     packets = app.extensions["store"].purge_records()
     click.echo(f"{count} expired draft(s) deleted, {files} outbox file(s) removed, "
                f"{packets} kept packet(s) past their time deleted")

@@ -3,6 +3,7 @@ files, finished journeys) joins the member's draft, and the anonymous draft is g
 from __future__ import annotations
 
 import json
+import secrets
 
 from sqlalchemy import delete, insert, select, update
 
@@ -10,6 +11,10 @@ from .database import token_key
 from .drafts import Drafts
 from .merge import DraftBusy, merge
 from .models import Draft, Submission, Upload
+
+
+# The draft's reference seed (web/finish.py): new each time a member's draft is created.
+SEED = "reference_seed"
 
 
 def _in_progress(state: dict) -> bool:
@@ -48,7 +53,12 @@ def adopt(drafts: Drafts, anonymous: str | None, member: str) -> None:
             mine = db.execute(select(Draft.data).where(Draft.key == old)).scalar() if old else None
             anon_data = json.loads(db_.open(mine, raw=True)) if mine is not None else {}
             member_data = json.loads(db_.open(theirs.data, raw=True)) if theirs is not None else {}
-            values = drafts._values(combine(anon_data, member_data), member)
+            combined = combine(anon_data, member_data)
+            if theirs is None:
+                # A new member draft (first sign-in, or after "Delete my answers" or the purge)
+                # keeps its token: a fresh seed keeps its references from repeating old ones.
+                combined[SEED] = secrets.token_urlsafe(16)
+            values = drafts._values(combined, member)
             if theirs is None:
                 db.execute(insert(Draft).values(key=new, version=1, **values))
             elif not db.execute(update(Draft).where(Draft.key == new, Draft.version == theirs.version)

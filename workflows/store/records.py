@@ -67,6 +67,16 @@ class Records:
                 RecordRow.reference == reference, RecordRow.member_id == member_id)).first()
         return self._record(row) if row else None
 
+    def owner(self, reference: str) -> str | None:
+        """The id of the member whose record `reference` is, or None."""
+        with self.db.engine.connect() as db:
+            return db.execute(select(RecordRow.member_id).where(RecordRow.reference == reference)).scalar()
+
+    def taken(self, reference: str) -> bool:
+        """Whether any member has a record of `reference` (references are never reused)."""
+        with self.db.engine.connect() as db:
+            return db.execute(select(RecordRow.reference).where(RecordRow.reference == reference)).first() is not None
+
     def save_data(self, member_id: str, reference: str, data: dict) -> bool:
         """Replace a record's data; False if the member has no such record."""
         with self.db.engine.begin() as db:

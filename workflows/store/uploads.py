@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .database import Database, token_key
@@ -73,14 +73,6 @@ class Uploads:
                               .values(data=self.db.seal(_frame(content, laid)))).rowcount:
                     return True
         return False
-
-    def content_size(self, token: str, upload_ids: list[str]) -> int:
-        """About how many bytes these uploads hold, from their sealed size alone (nothing is
-        decrypted): a Fernet token is the content in base64, plus 73 bytes."""
-        with Session(self.db.engine) as db:
-            sealed = db.scalar(select(func.coalesce(func.sum(func.length(Upload.data)), 0)).where(
-                Upload.id.in_(upload_ids), Upload.draft_key == token_key(token)))
-        return int(sealed) * 3 // 4
 
     def remove(self, token: str, upload_id: str) -> None:
         with Session(self.db.engine) as db, db.begin():

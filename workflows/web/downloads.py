@@ -96,8 +96,10 @@ def letters_for(w: Wizard, sub: dict, copy_to_member: bool) -> list:
     """The email, with the packet and (when they travel as files of their own) the uploads;
     or its numbered parts, when one email would be larger than the mailbox takes."""
     email = w.outputs.email
-    return w.outputs.letters(finished(w, sub, content=email.attach_uploads), packet_for(w, sub),
-                             copy_to_member=copy_to_member)
+    packet = packet_for(w, sub)
+    with rendering():  # the parts' covers: a stuck render ends in the honest page too
+        return w.outputs.letters(finished(w, sub, content=email.attach_uploads), packet,
+                                 copy_to_member=copy_to_member)
 
 
 PACKET_PAGES = 400_000  # more than any cover, summary and fonts take in a packet
@@ -111,15 +113,18 @@ def parts_for(w: Wizard, sub: dict) -> list:
     largest = administrator().largest_message
     if not outputs.email or not outputs.uploads:
         return []
-    ids = [meta["id"] for meta in w.step(outputs.uploads).files(answers)]
-    # The cover and summary pages take far less than this: well under it, one email it is.
-    if encoded_size(store().uploads.content_size(session.token, ids) + PACKET_PAGES) < largest:
+    # The files' sizes as uploaded, recorded in the answers (a stored PDF also holds its laid
+    # pages, about as much again). The cover and summary pages take far less than
+    # PACKET_PAGES: well under the limit, one email it is, and nothing is rendered to tell.
+    uploaded = sum(int(meta.get("bytes") or 0) for meta in w.step(outputs.uploads).files(answers))
+    if encoded_size(uploaded + PACKET_PAGES) < largest:
         return []
     packet = packet_for(w, sub)
     plans = current_app.extensions.setdefault("part_plans", {})
     key = (reference, len(packet), largest)
     if key not in plans:
-        found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
+        with rendering():  # a cover is laid out to measure the parts' room
+            found = outputs.parts(finished(w, sub, content=outputs.email.attach_uploads), packet)
         if len(plans) > 256:  # a bound, not a policy: plans are cheap to make again
             plans.clear()
         plans[key] = [replace(part, pieces=tuple(replace(p, file=None) for p in part.pieces))
@@ -172,7 +177,8 @@ def download(journey, kind):
         body, name = part_download(w, sub, int(part["number"]), int(part["total"]), part["ext"])
     else:
         abort(404)
-    note_delivery(reference, "eml" if kind == "message.eml" else "pdf")  # signed in: in the history
+    # Signed in: in the history. The whole email's .eml or a part's, by the file's name.
+    note_delivery(reference, "eml" if name.endswith(".eml") else "pdf")
     media_type = "message/rfc822" if name.endswith(".eml") else "application/pdf"
     return Response(body, mimetype=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from ..engine import Wizard, form_answers
 from ..engine.i18n import gettext as _
 from ..journeys import registry
+from ..store.adoption import SEED
 from . import remembering
 from .blueprint import bp
 from .history import record_finished
@@ -72,9 +73,14 @@ def finish(w: Wizard, state: dict, answers: dict) -> str:
     member does next. The form's one-time proof lets the same form, sent twice, find it."""
     token = draft_token()  # the token this request read the draft under
     submissions = store().submissions
+    # A member's draft token outlives the draft (deleted, purged, made again at sign-in): the
+    # seed adoption gives each new draft keeps its references apart from the earlier ones.
+    seed = f"{token}|{session[SEED]}" if session.get(SEED) else token
     for attempt in range(5):
-        reference = new_reference(w.reference_prefix, f"{token}|{w.slug}|{state.get('round', 0)}|{attempt}")
+        reference = new_reference(w.reference_prefix, f"{seed}|{w.slug}|{state.get('round', 0)}|{attempt}")
         holder = token
+        if store().records.taken(reference) and submissions.get(holder, w.slug, reference) is None:
+            continue  # an earlier claim's reference (its submission gone): never given twice
         if not submissions.add(holder, w.slug, reference, answers) and \
                 submissions.get(holder, w.slug, reference) is None:
             # Taken by another draft, or this draft was moved by a finish in another tab
@@ -137,5 +143,12 @@ def start_again(journey):
     state = journey_state(w)
     first = w.steps[0].name
     kept = w.kept_for_next(w.clean(state["answers"]))
-    save_state(w, {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)})
+    # The saved entries in use (a remembered account) stay chosen for the answers kept.
+    chosen = {decl.item: entry for decl in w.remembers
+              if (entry := (state.get(remembering.REMEMBERED) or {}).get(decl.item))
+              and any(step in kept for step in decl.steps)}
+    again = {"answers": kept, "round": state.get("round", 0) + (1 if state.get("reference") else 0)}
+    if chosen:
+        again[remembering.REMEMBERED] = chosen
+    save_state(w, again)
     return redirect(step_url(w, first), 303)

@@ -80,6 +80,18 @@ def note_delivery(reference: str, how: str) -> None:
         add_delivery(member, reference, how)
 
 
+def sent_later(app):
+    """The postman's hook (Postman.on_sent): a message that waited (queued) and was sent by a
+    retry, in the background or by `flask outbox deliver`, is noted "sent" in the history of
+    the member whose record it is (no request, so no session: the record says whose)."""
+    def note(reference: str) -> None:
+        with app.app_context():
+            member = store().records.owner(reference)
+            if member:
+                add_delivery(member, reference, "sent")
+    return note
+
+
 def add_delivery(member_id: str, reference: str, how: str) -> None:
     at = store().db.clock().replace(microsecond=0).isoformat() + "Z"
 
