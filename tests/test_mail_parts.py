@@ -76,8 +76,11 @@ def pictures(pdf: bytes, page: int) -> list:
     one list of every picture), as the PDF carries them."""
     found = PdfReader(io.BytesIO(pdf)).pages[page]
     drawn = set(re.findall(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b", found.get_contents().get_data()))
-    return [p.image for p in found.images if p.name.rpartition(".")[0].encode() in drawn
-            or p.name.encode() in drawn]
+    # A picture drawn by the page itself (/Im3), or inside a form the page draws (/Fm1 -> /Im0):
+    # an uploaded PDF's page laid out at upload arrives as such a form.
+    images = found.images
+    return [images[key].image for key in images.keys()
+            if (key[0] if isinstance(key, (list, tuple)) else key)[1:].encode() in drawn]
 
 
 def decoded(pdf: bytes, page: int) -> set[str]:
