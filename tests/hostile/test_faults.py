@@ -444,7 +444,8 @@ def test_purge_deletes_expired_drafts_with_everything_they_left_and_keeps_live_o
 
     clock.advance(hours=5)  # the old draft was last changed 25 hours ago, the recent one 5
     result = app.test_cli_runner().invoke(args=["drafts", "purge"])
-    assert result.output.strip() == "1 expired draft(s) deleted, 2 outbox file(s) removed"
+    assert result.output.strip() == ("1 expired draft(s) deleted, 2 outbox file(s) removed, "
+                                     "0 kept packet(s) past their time deleted")
     assert [count(app, t) for t in ("drafts", "uploads", "submissions", "packets", "outbox")] == [1, 1, 0, 0, 0]
     assert list(outbox.iterdir()) == []
     assert old.get("/claim/done").status_code == 404

@@ -94,7 +94,8 @@ def test_the_timer_command_purges_expired_drafts(database_url, tmp_path):
                                 "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                                 "OUTBOX_DIR": str(tmp_path / "outbox")})
     assert done.returncode == 0, done.stderr
-    assert re.fullmatch(r"0 expired draft\(s\) deleted, 0 outbox file\(s\) removed\n", done.stdout)
+    assert re.fullmatch(r"0 expired draft\(s\) deleted, 0 outbox file\(s\) removed, "
+                        r"0 kept packet\(s\) past their time deleted\n", done.stdout)
     assert "drafts purge" in unit("mip-forms-purge.service")["Service.ExecStart"][0]
     assert unit("mip-forms-purge.timer")["Timer.OnCalendar"] == ["hourly"]
 
