@@ -13,11 +13,12 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from tests.support.apps import TEST_DATABASE_URL, close, own_database, settings
 from tests.support.browser import chromium
+from tests.support.clock import Clock
 from tests.support.mail import SENDER, Inbox, smtp
 from tests.support.network import listening
-from tests.support.servers import live
+from tests.support.servers import Server, live
 from tests.support.web import Browserless
-from workflows.engine import clock
+from workflows.engine import clock as today
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +26,8 @@ def one_date_per_test(monkeypatch):
     """The app's notion of today (workflows/clock.py) holds still during each test: a test
     that crossed midnight would build its dates on one day and have them judged, or printed,
     on the next. Every other clock runs on."""
-    at = clock.now()
-    monkeypatch.setattr(clock, "now", lambda: at)
+    at = today.now()
+    monkeypatch.setattr(today, "now", lambda: at)
 
 
 # --- the app -----------------------------------------------------------------------------------------
@@ -147,3 +148,23 @@ def listener():
     """A TCP listener started by the test: (port, what each connection sent)."""
     with listening() as found:
         yield found
+
+
+@pytest.fixture
+def serve():
+    """serve(app) -> a Server running the app on 127.0.0.1, stopped after the test."""
+    servers = []
+
+    def start(app):
+        servers.append(Server(app))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def clock():
+    """A clock for the app (CLOCK=clock) that the test moves: Friday 27 November 2026, 09:00
+    UTC until then (tests/support/clock.py)."""
+    return Clock()

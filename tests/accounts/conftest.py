@@ -4,27 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clock import Clock
 from tests.support.mail import SENDER
-from tests.support.servers import Server
-
-
-@pytest.fixture
-def serve():
-    """serve(app) -> a Server running the app on 127.0.0.1, stopped after the test."""
-    servers = []
-
-    def start(app):
-        servers.append(Server(app))
-        return servers[-1]
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -4,29 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clock import Clock
 from tests.support.followups import PUBLIC_URL
 from tests.support.mail import SENDER
-from tests.support.servers import Server
-
-
-@pytest.fixture
-def serve():
-    """serve(app) -> a Server running the app on 127.0.0.1, stopped after the test."""
-    servers = []
-
-    def start(app):
-        servers.append(Server(app))
-        return servers[-1]
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def clock():
-    """Friday 27 November 2026, 09:00 UTC, until the test moves it."""
-    return Clock()
 
 
 @pytest.fixture
