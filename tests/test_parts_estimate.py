@@ -18,7 +18,7 @@ from tests.support.http import LiveClient
 from tests.support.web import Browserless
 from workflows.delivery.parts import encoded_size
 from workflows.web import receipt_pages
-from workflows.web.downloads import PACKET_PAGES
+from workflows.web.packets import PACKET_PAGES
 
 
 def scanned_pdf(side: int = 220) -> bytes:

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 
 from ..delivery import mailto_href
 from .blueprint import bp
-from .downloads import finished, parts_for
+from .packets import finished, parts_for
 from .finish import submission
 from .history import ON_PAPER, delivery_label, note_delivery
 from .state import journey_state, wizard_or_404

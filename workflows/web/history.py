@@ -11,6 +11,7 @@ from flask import current_app, session
 
 from ..engine import Wizard
 from ..engine.i18n import gettext as _
+from .packets import attachments, packet_for
 from .state import store
 
 # How a finished journey went: the app sent it (these are the outbox's states) ...
@@ -53,11 +54,10 @@ def record_data(w: Wizard, answers: dict, receipts: list[tuple[str, bytes]]) -> 
 def record_finished(w: Wizard, reference: str, answers: dict) -> None:
     """A signed-in member finished a journey: keep its record and packet. The packet is the
     one every download sends (rendered once, kept); if it cannot be made now, the record is
-    kept without it and the first download keeps it (downloads.packet_for)."""
+    kept without it and the first download keeps it (packets.packet_for)."""
     member = getattr(session, "member", None)
     if not member or store().records.get(member, reference) is not None:
         return
-    from .downloads import attachments, packet_for  # downloads imports finish, which calls here
     sub = {"reference": reference, "answers": answers}
     files = attachments(w, answers)
     try:

@@ -14,7 +14,7 @@ from ..store import token_key
 from ..store.session import LINEAGE
 from ..telemetry import metrics
 from .blueprint import bp
-from .downloads import letters_for
+from .packets import letters_for
 from .finish import submission
 from .history import note_delivery
 from .state import journey_state, save_state, store, wizard_or_404
