@@ -3,25 +3,20 @@ project's gunicorn.conf.py): finishing while signed in, recording the administra
 (a wrong one too), exporting and deleting everything (issue 14.7)."""
 from __future__ import annotations
 
-from cryptography.fernet import Fernet
 
 from tests.support.accounts import ask_link, last_link, use_link
 from tests.support.drive import fill
 from tests.support.http import HttpMember
-from tests.support.mail import SENDER
 from tests.support.pages import heading, parse
 from tests.support.registry import JOURNEYS
-from tests.support.servers import gunicorn_processes
+from tests.support.servers import gunicorn_processes, logged_gunicorn_env
 
 CLAIM = next(j for j in JOURNEYS if j.slug == "claim")
 SENTINELS = ("qzxclaimno", "qzxnotetext", "Zoë", "Ørsted", "Anne Martin", "650.00", "history.logs")
 
 
 def test_no_answer_of_the_history_in_the_log(database_url, tmp_path, smtp_server):
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "log-secret", "DATABASE_URL": database_url,
-           "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_server.port), "MAIL_DEFAULT_SENDER": SENDER,
-           "OUTBOX_DIR": str(tmp_path / "outbox"), "OUTBOX_POLL_SECONDS": "0"}
+    env = logged_gunicorn_env(database_url, tmp_path / "outbox", smtp_server.port)
     with gunicorn_processes(env, tmp_path, names="A", threads=4) as (url,):
         member = HttpMember(url)
         ask_link(member, "zoe.history.logs@example.org")

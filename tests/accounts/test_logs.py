@@ -2,22 +2,17 @@
 the project's gunicorn.conf.py), nor on the error pages a link can lead to (issue 14.1)."""
 from __future__ import annotations
 
-from cryptography.fernet import Fernet
 
 from tests.support.accounts import LINK, ask_link, last_link
 from tests.support.http import HttpMember
-from tests.support.mail import SENDER
 from tests.support.pages import heading, parse
-from tests.support.servers import gunicorn_processes
+from tests.support.servers import gunicorn_processes, logged_gunicorn_env
 
 ADDRESS = "qzxsentinel.member@example.org"
 
 
 def test_no_token_or_address_in_the_log_or_on_error_pages(database_url, tmp_path, smtp_server):
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "log-secret", "DATABASE_URL": database_url,
-           "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_server.port), "MAIL_DEFAULT_SENDER": SENDER,
-           "OUTBOX_DIR": str(tmp_path / "outbox"), "OUTBOX_POLL_SECONDS": "0"}
+    env = logged_gunicorn_env(database_url, tmp_path / "outbox", smtp_server.port)
     with gunicorn_processes(env, tmp_path, names="A", threads=4) as (url,):
         member = HttpMember(url)
         ask_link(member, ADDRESS)

@@ -8,14 +8,13 @@ import json
 import logging
 
 import pytest
-from cryptography.fernet import Fernet
 
 from tests.support.files import jpeg_bytes
 from tests.support.http import HttpMember, LiveClient
 from tests.support.mail import SENDER, CountingInbox, smtp
 from tests.support.pages import parse
 from tests.support.samples import CLAIM, fill_claim, send
-from tests.support.servers import gunicorn_processes, live, wait_for
+from tests.support.servers import gunicorn_processes, live, logged_gunicorn_env, wait_for
 from tests.support.web import Browserless
 from workflows.telemetry import reference_hash
 
@@ -34,10 +33,7 @@ def request_id_on_page(reply) -> str:
 
 
 def test_every_line_is_json_with_a_line_per_request_and_the_mail_event(database_url, tmp_path, smtp_server):
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "log-secret", "DATABASE_URL": database_url,
-           "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_server.port), "MAIL_DEFAULT_SENDER": SENDER,
-           "OUTBOX_DIR": str(tmp_path / "outbox"), "OUTBOX_POLL_SECONDS": "0"}
+    env = logged_gunicorn_env(database_url, tmp_path / "outbox", smtp_server.port)
     with gunicorn_processes(env, tmp_path, names="A", threads=4) as (url,):
         member = HttpMember(url)
         fill_claim(member, answers=ANSWERS)

@@ -15,9 +15,11 @@ import threading
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
 from tests.support.http import RequestsMember
+from tests.support.mail import SENDER
 from tests.support.ports import free_port
 from tests.support.processes import descendants, end_leftovers
 
@@ -145,6 +147,15 @@ def flask_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
     """Run `flask --app app <args>` as its own process (what cron would run)."""
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
                           env=_environment(env), capture_output=True, text=True, timeout=120)
+
+
+def logged_gunicorn_env(database_url: str, outbox: Path, smtp_port: int) -> dict:
+    """The environment of a gunicorn app whose log lines a test reads: a real mail server
+    behind it, and mail sent by the request that asks (no background outbox loop)."""
+    return {"PATH": "/usr/bin:/bin", "SECRET_KEY": "log-secret", "DATABASE_URL": database_url,
+            "DRAFT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp_port), "MAIL_DEFAULT_SENDER": SENDER,
+            "OUTBOX_DIR": str(outbox), "OUTBOX_POLL_SECONDS": "0"}
 
 
 @contextlib.contextmanager
