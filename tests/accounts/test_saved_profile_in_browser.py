@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accounts import last_link
-from tests.support.clicking import fill_date, heading, label, save
+from tests.support.clicking import fill_date, fill_expense, fill_member_details, heading, label, save
 from tests.support.files import jpeg
 from tests.support.pdf import pdf_text
 from tests.support.samples import CLAIM, EXPENSES, MEMBER, TREATMENT
@@ -64,12 +64,7 @@ def treatment_and_expense(page):
     for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
         page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
     save(page)
-    line = EXPENSES[1]
-    fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
-    for name in ("Provider", "Description", "Amount"):
-        label(page, name).fill(line[name.lower()])
-    label(page, "Provider's town or city").fill(line["city"])
-    label(page, "Currency").select_option(line["currency"])
+    fill_expense(page, EXPENSES[1])
     page.get_by_role("button", name="Save expense").click()
     page.get_by_role("button", name="Continue").click()
     expect(heading(page)).to_have_text("How you want to be paid")
@@ -93,13 +88,7 @@ def test_saved_on_one_device_prefilled_on_another_and_the_insurer_gets_the_iban(
     sign_in(phone, site.url, smtp_server)
     phone.goto(site.url + "/claim/member")
     expect(phone.get_by_role("checkbox", name=REMEMBER)).not_to_be_checked()  # off by default
-    label(phone, "Full name").fill(MEMBER["full_name"])
-    label(phone, "Personal reference number").fill(MEMBER["reference"])
-    fill_date(phone, "Date of birth", {k: MEMBER[f"date_of_birth-{k}"] for k in ("day", "month", "year")})
-    label(phone, "Email address").fill(MEMBER["email"])
-    label(phone, "Country where you live").select_option(MEMBER["country"])
-    label(phone, "Phone number").fill(MEMBER["phone"])
-    label(phone, "Postal address").fill(MEMBER["address"])
+    fill_member_details(phone)
     remember(phone)
     save(phone)
     phone.get_by_role("radio", name="A covered family member").check()

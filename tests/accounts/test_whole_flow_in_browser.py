@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accounts import sign_in_in_browser
-from tests.support.clicking import choose, fill_date, heading, label, save
+from tests.support.clicking import choose, fill_date, fill_expense, fill_member_details, heading, label, save
 from tests.support.files import jpeg_bytes
 from tests.support.followups import mailto_in, reminders_to, run_reminders, text_of
 from tests.support.member_rows import every_row, rows_left
@@ -75,11 +75,7 @@ def treatment(page) -> None:
 
 def expense(page, line: dict) -> None:
     expect(heading(page)).to_have_text("Add an expense")
-    fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
-    for name in ("Provider", "Description", "Amount"):
-        label(page, name).fill(line[name.lower()])
-    label(page, "Provider's town or city").fill(line["city"])
-    label(page, "Currency").select_option(line["currency"])
+    fill_expense(page, line)
     page.get_by_role("button", name="Save expense").click()
     expect(page.get_by_text("Expense 1 saved")).to_be_visible()
     page.get_by_role("button", name="Continue").click()
@@ -113,13 +109,7 @@ def first_claim(page) -> str:
     page.get_by_role("link", name="Start now").click()
     expect(heading(page)).to_have_text("Your details")
     expect(page.get_by_role("checkbox", name=REMEMBER)).not_to_be_checked()  # off by default
-    label(page, "Full name").fill(MEMBER["full_name"])
-    label(page, "Personal reference number").fill(MEMBER["reference"])
-    fill_date(page, "Date of birth", {k: MEMBER[f"date_of_birth-{k}"] for k in ("day", "month", "year")})
-    label(page, "Email address").fill(ZOE)
-    label(page, "Country where you live").select_option(MEMBER["country"])
-    label(page, "Phone number").fill(MEMBER["phone"])
-    label(page, "Postal address").fill(MEMBER["address"])
+    fill_member_details(page, {**MEMBER, "email": ZOE})
     page.get_by_role("checkbox", name=REMEMBER).check()
     save(page)
     expect(heading(page)).to_have_text("Who received the treatment?")

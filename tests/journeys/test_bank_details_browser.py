@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.support.clicking import answer_patient_and_treatment, fill_date, heading, label, save, start_claim
+from tests.support.clicking import answer_patient_and_treatment, fill_expense, heading, label, save, start_claim
 from tests.support.files import jpeg
 from tests.support.samples import EXPENSES, MEMBER
 
@@ -15,12 +15,7 @@ KEEP = "Use these bank details for my next claim in this visit"
 def to_bank_iban(page):
     """From the patient question to the IBAN page: one expense, paid to the member's account."""
     answer_patient_and_treatment(page)
-    line = EXPENSES[0]
-    fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
-    for name in ("Provider", "Description", "Amount"):
-        label(page, name).fill(line[name.lower()])
-    label(page, "Provider's town or city").fill(line["city"])
-    label(page, "Currency").select_option(line["currency"])
+    fill_expense(page, EXPENSES[0])
     page.get_by_role("button", name="Save expense").click()
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("radio", name="Me (the member)").check()

@@ -43,19 +43,33 @@ def fill_date(page, legend, values):
 
 # --- the claim -------------------------------------------------------------------------------------
 
+def fill_member_details(page, member: dict = MEMBER):
+    """The "Your details" page's fields, from the sample member's answers."""
+    label(page, "Full name").fill(member["full_name"])
+    label(page, "Personal reference number").fill(member["reference"])
+    fill_date(page, "Date of birth", {k: member[f"date_of_birth-{k}"] for k in ("day", "month", "year")})
+    label(page, "Email address").fill(member["email"])
+    label(page, "Country where you live").select_option(member["country"])
+    label(page, "Phone number").fill(member["phone"])
+    label(page, "Postal address").fill(member["address"])
+
+
+def fill_expense(page, line: dict):
+    """The "Add an expense" page's fields, from one of the sample expense lines."""
+    fill_date(page, "Date of service", {k: line[f"date-{k}"] for k in ("day", "month", "year")})
+    for name in ("Provider", "Description", "Amount"):
+        label(page, name).fill(line[name.lower()])
+    label(page, "Provider's town or city").fill(line["city"])
+    label(page, "Currency").select_option(line["currency"])
+
+
 def start_claim(page, live_server):
     """From the landing page through "Your details"."""
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Claim reimbursement").click()
     page.get_by_role("link", name="Start now").click()
     expect(heading(page)).to_have_text("Your details")
-    label(page, "Full name").fill(MEMBER["full_name"])
-    label(page, "Personal reference number").fill(MEMBER["reference"])
-    fill_date(page, "Date of birth", {k: MEMBER[f"date_of_birth-{k}"] for k in ("day", "month", "year")})
-    label(page, "Email address").fill(MEMBER["email"])
-    label(page, "Country where you live").select_option(MEMBER["country"])
-    label(page, "Phone number").fill(MEMBER["phone"])
-    label(page, "Postal address").fill(MEMBER["address"])
+    fill_member_details(page)
     save(page)
 
 
