@@ -127,6 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Before Flask's logger is first used: with a JSON handler in place it adds none of its own.
     telemetry.install_logging()
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": templating.PAGES_COMPILED}
     app.request_class = LimitedRequest
     instance = Path(app.instance_path)
     # Keys, the SQLite database and the outbox live here: the service account's alone.

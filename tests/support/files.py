@@ -1,6 +1,8 @@
-"""Files members upload, made on the fly."""
+"""Files members upload, made on the fly: each made once per test process (they are bytes,
+so no test can change another's), as a 12-megapixel photo takes a second of CPU to make."""
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -8,6 +10,7 @@ import zlib
 from PIL import Image
 
 
+@functools.cache
 def jpeg_bytes(size=(1200, 1600), color="white", exif_orientation=None) -> bytes:
     image = Image.new("RGB", size, color)
     out = io.BytesIO()
@@ -25,11 +28,13 @@ def jpeg(size=(900, 1200)) -> bytes:
     return jpeg_bytes(size=size)
 
 
+@functools.cache
 def one_page_pdf(text: str = "Invoice") -> bytes:
     from weasyprint import HTML
     return HTML(string=f"<p>{text}</p>").write_pdf()
 
 
+@functools.cache
 def two_page_pdf() -> bytes:
     """An untagged PDF of two pages, as most scanners write them."""
     from weasyprint import HTML
@@ -45,6 +50,7 @@ def png_bomb(width=20000, height=20000) -> bytes:
             + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
 
 
+@functools.cache
 def heic_bytes(size=(1600, 1200), color="white", orientation=6, make="SecretCam",
                xmp=b"<x:xmpmeta><GPSLatitude>50.85</GPSLatitude></x:xmpmeta>") -> bytes:
     """A photo as an iPhone saves it: HEIC, landscape pixels with an EXIF orientation that
@@ -60,6 +66,7 @@ def heic_bytes(size=(1600, 1200), color="white", orientation=6, make="SecretCam"
     return out.getvalue()
 
 
+@functools.cache
 def phone_photo(qr: str | None = None, size=(4000, 3000), seed: int = 1, qr_px: int = 300) -> bytes:
     """A 12-megapixel phone photo of a receipt (paper on a desk, lines of print, grain), with
     `qr`, if given, as a small QR code printed in its bottom-right corner. Grain makes it

@@ -1,5 +1,6 @@
 """Documents: PDFs laid out with a locked-down fetcher, tagged PDF/UA-1, and the covers
 that put them on paper. Everything here is a pure function of plain values."""
+from . import native_libraries  # noqa: F401  (first: WeasyPrint's libraries found quickly)
 from .bidi import Phrase, Typed, isolate
 from .covers import PAPERS, Sender, fax_cover, fax_ready, post_ready, postal_letter, prepend
 from .pdf import (Attachment, DocumentError, lay_out_pages, page_count, qr_png, render_packet,

@@ -34,6 +34,29 @@ class _Folders(jinja2.BaseLoader):
         return sorted({t for f in FOLDERS for t in jinja2.FileSystemLoader(f).list_templates()})
 
 
+class CompiledOnce(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process. Flask gives each app an
+    environment of its own, which compiles every template again on first use: with this,
+    every app in the process (each test's, or one made again after a fork) reuses the code.
+    Jinja checks each template's source against the checksum kept with its code, and one
+    instance serves environments configured alike only (the code depends on the options)."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# For every app's page environment (create_app configures them all the same way).
+PAGES_COMPILED = CompiledOnce()
+
+
 def configure(env: jinja2.Environment) -> jinja2.Environment:
     """What every environment of the app shares."""
     env.trim_blocks = True
