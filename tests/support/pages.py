@@ -3,6 +3,8 @@ LiveClient or a requests session alike), its form token, heading and messages, a
 headers every response must carry."""
 from __future__ import annotations
 
+import re
+from html import unescape
 from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup
@@ -15,12 +17,28 @@ def html_of(response) -> str:
 
 
 def parse(response) -> BeautifulSoup:
-    return BeautifulSoup(html_of(response), "html.parser")
+    """The page's HTML tree, parsed once per response: tests read a page's heading, error
+    summary and fields in turn (and nothing here changes the tree)."""
+    tree = getattr(response, "_parsed_html", None)
+    if tree is None:
+        tree = BeautifulSoup(html_of(response), "html.parser")
+        try:
+            response._parsed_html = tree
+        except AttributeError:  # a reply that takes no new attributes is parsed each time
+            pass
+    return tree
+
+
+# The form token is read with a pattern, not a parse: every form post needs it, and it is
+# not something a test asserts on.
+_TOKEN_FIELD = re.compile(r'<input\b[^>]*\bname="csrf_token"[^>]*>')
+_VALUE = re.compile(r'\bvalue="([^"]*)"')
 
 
 def csrf_of(response) -> str:
-    field = parse(response).find("input", {"name": "csrf_token"})
-    return field["value"] if field else ""
+    field = _TOKEN_FIELD.search(html_of(response))
+    value = _VALUE.search(field.group(0)) if field else None
+    return unescape(value.group(1)) if value else ""
 
 
 def heading(response) -> str:
