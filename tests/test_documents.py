@@ -1,5 +1,6 @@
 """The claim packet PDF as the insurer reads it (text extracted with pypdf)."""
 import io
+import os
 import re
 
 import pytest
@@ -137,3 +138,23 @@ def test_a_killed_renderer_does_not_cost_the_member_the_pdf(web):
     assert again.status_code == 200 and "FAX" in pdf_text(again.get_data()).upper()
     assert documents.renderer_pid() not in (0, pid)
     assert web.get("/claim/done/post.pdf").status_code == 200
+
+
+def test_a_render_waiting_behind_another_keeps_to_its_own_time_limit(app):
+    """One render at a time per app process: a render that waits its turn behind a long one
+    ends at its own time limit (the member gets the honest page then), not after both."""
+    import threading
+    import time
+    from workflows.documents import RenderTimeout, renderer, time_limit
+    long_one = threading.Thread(target=renderer.run, args=(time.sleep, 6))
+    long_one.start()
+    for _ in range(200):  # until the long render holds this process's turn
+        if renderer._turn.locked():
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    with time_limit(0.5), pytest.raises(RenderTimeout):
+        renderer.run(os.getpid)
+    waited = time.monotonic() - started
+    long_one.join()
+    assert waited < 4, f"waited {waited:.1f} s: the time limit did not count the wait"

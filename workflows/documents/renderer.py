@@ -42,8 +42,9 @@ class RenderTimeout(Exception):
     """A render took longer than its time limit: it was stopped."""
 
 
-# The time one render may take, set by the caller (the web layer) around what it renders.
-_limit: ContextVar[float | None] = ContextVar("render_time_limit", default=None)
+# When the renders of a block must be done (time.monotonic()), set by the caller (the web
+# layer) around what it renders.
+_deadline: ContextVar[float | None] = ContextVar("render_deadline", default=None)
 # One render at a time per app process: a member's packet, on a 2-core machine, then never
 # waits behind more than the other workers' renders.
 _turn = threading.Lock()
@@ -51,13 +52,13 @@ _turn = threading.Lock()
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Renders within the block may take `seconds`, counted from the request (a wait for a
-    free render process included)."""
-    token = _limit.set(seconds)
+    """Renders within the block must be done `seconds` after it starts: waiting for this
+    process's turn, and for a free render process, counts too."""
+    token = _deadline.set(None if seconds is None else time.monotonic() + seconds)
     try:
         yield
     finally:
-        _limit.reset(token)
+        _deadline.reset(token)
 
 
 def start(warm_up=None) -> None:
@@ -156,13 +157,18 @@ def _ask(function, args, limit: float | None):
 def run(function, *args):
     """Call `function` in a render process; in this process if no renderer can be reached.
     Past the time limit the render process is stopped and RenderTimeout raised."""
-    limit = _limit.get()
-    with _turn:
+    deadline = _deadline.get()
+    if not _turn.acquire(timeout=-1 if deadline is None else max(deadline - time.monotonic(), 0)):
+        raise RenderTimeout()  # the renders before it took the whole time
+    try:
         for _attempt in range(2):  # a render process that died gets one more try
             try:
-                return _ask(function, args, limit)
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+                return _ask(function, args, left)
             except (EOFError, ConnectionError, BrokenPipeError):
                 continue
+    finally:
+        _turn.release()
     return function(*args)
 
 
