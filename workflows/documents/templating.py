@@ -37,7 +37,7 @@ class _Folders(jinja2.BaseLoader):
 class CompiledOnce(jinja2.BytecodeCache):
     """Compiled templates kept in memory for the life of the process. Flask gives each app an
     environment of its own, which compiles every template again on first use: with this,
-    every app in the process (each test's, or one made again after a fork) reuses the code.
+    every app in the process (a test run makes hundreds) reuses the code.
     Jinja checks each template's source against the checksum kept with its code, and one
     instance serves environments configured alike only (the code depends on the options)."""
 
