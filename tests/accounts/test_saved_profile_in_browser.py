@@ -5,16 +5,15 @@ filled in, the account shows only its last 4 characters, and the administrator r
 whole IBAN."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.accounts import last_link
-from tests.support.clicking import fill_date, fill_expense, fill_member_details, heading, label, save
+from tests.support.accounts import sign_in_in_browser
+from tests.support.clicking import (answer_treatment, fill_date, fill_expense, fill_member_details, heading, label,
+                                    no_full_iban, save, sign_and_finish)
 from tests.support.files import jpeg
 from tests.support.pdf import pdf_text
-from tests.support.samples import CLAIM, EXPENSES, MEMBER, TREATMENT
+from tests.support.samples import CLAIM, EXPENSES, MEMBER
 
 ZOE = "zoe.member@example.org"
 REMEMBER = "Remember for my next claim"
@@ -31,21 +30,8 @@ def devices(browser):
     laptop.close()
 
 
-def sign_in(page, url: str, inbox) -> None:
-    page.goto(url + "/sign-in")
-    page.get_by_label("Email address").fill(ZOE)
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.goto(f"{url}/sign-in/link/{last_link(inbox)}")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_text("You are signed in.")).to_be_visible()
-
-
 def remember(page):
     page.get_by_role("checkbox", name=REMEMBER).check()
-
-
-def no_full_iban(page):
-    assert "BE71096123456769" not in re.sub(r"[^0-9A-Z]", "", page.content().upper()), page.url
 
 
 def by_keyboard(page, radio: str):
@@ -58,12 +44,7 @@ def by_keyboard(page, radio: str):
 
 
 def treatment_and_expense(page):
-    page.get_by_role("radio", name="Dental", exact=True).check()
-    label(page, "Reason for treatment or diagnosis").fill(TREATMENT["reason"])
-    label(page, "Country where treated").select_option(TREATMENT["country"])
-    for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
-        page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
-    save(page)
+    answer_treatment(page)
     fill_expense(page, EXPENSES[1])
     page.get_by_role("button", name="Save expense").click()
     page.get_by_role("button", name="Continue").click()
@@ -75,17 +56,12 @@ def receipt_and_finish(page):
         "radio", name="Itemised invoice").check()
     label(page, "Choose files").set_input_files({"name": "r.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
     page.get_by_role("button", name="Continue").click()
-    expect(heading(page)).to_contain_text("Check your answers")
-    no_full_iban(page)
-    page.get_by_role("checkbox").check()
-    label(page, "Your full name, as your signature").fill(MEMBER["full_name"])
-    page.get_by_role("button", name="Finish and get my claim packet").click()
-    expect(heading(page)).to_have_text("Your claim packet is ready")
+    sign_and_finish(page)
 
 
 def test_saved_on_one_device_prefilled_on_another_and_the_insurer_gets_the_iban(site, smtp_server, devices):
     phone, laptop = devices
-    sign_in(phone, site.url, smtp_server)
+    sign_in_in_browser(phone, site.url, smtp_server, ZOE)
     phone.goto(site.url + "/claim/member")
     expect(phone.get_by_role("checkbox", name=REMEMBER)).not_to_be_checked()  # off by default
     fill_member_details(phone)
@@ -119,7 +95,7 @@ def test_saved_on_one_device_prefilled_on_another_and_the_insurer_gets_the_iban(
     no_full_iban(phone)
 
     # Another device, without JavaScript: a new claim, filled in from the saved profile.
-    sign_in(laptop, site.url, smtp_server)
+    sign_in_in_browser(laptop, site.url, smtp_server, ZOE)
     laptop.goto(site.url + "/cover/sender")  # a journey never begun: the details prefilled
     expect(label(laptop, "Your full name")).to_have_value(MEMBER["full_name"])
     laptop.goto(site.url + "/claim/done")

@@ -22,12 +22,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accounts import sign_in_in_browser
-from tests.support.clicking import choose, fill_date, fill_expense, fill_member_details, heading, label, save
+from tests.support.clicking import (answer_treatment, choose, fill_date, fill_expense, fill_member_details, heading,
+                                    label, no_full_iban, save, sign_and_finish)
 from tests.support.files import jpeg_bytes
 from tests.support.followups import mailto_in, reminders_to, run_reminders, text_of
 from tests.support.member_rows import every_row, rows_left
 from tests.support.pdf import flat, pdf_text
-from tests.support.samples import CLAIM, EXPENSES, MEMBER, TREATMENT
+from tests.support.samples import CLAIM, EXPENSES, MEMBER
 from workflows.administrators.cigna import CIGNA
 from workflows.store.database import token_key
 from workflows.store.members import email_key
@@ -59,20 +60,6 @@ def my_claims(page):
     return page.get_by_role("navigation", name="Site").get_by_role("link", name="My claims")
 
 
-def no_full_iban(page) -> None:
-    assert IBAN.replace(" ", "") not in re.sub(r"[^0-9A-Z]", "", page.content().upper()), page.url
-
-
-def treatment(page) -> None:
-    expect(heading(page)).to_have_text("About the treatment")
-    page.get_by_role("radio", name="Dental", exact=True).check()
-    label(page, "Reason for treatment or diagnosis").fill(TREATMENT["reason"])
-    label(page, "Country where treated").select_option(TREATMENT["country"])
-    for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
-        choose(page, question, "No")
-    save(page)
-
-
 def expense(page, line: dict) -> None:
     expect(heading(page)).to_have_text("Add an expense")
     fill_expense(page, line)
@@ -92,12 +79,7 @@ def upload_receipt(page, name: str) -> None:
 
 def sign_and_send(page) -> str:
     """On the check page: the declaration, finish, "Send it for me"; the claim's reference."""
-    expect(heading(page)).to_contain_text("Check your answers")
-    no_full_iban(page)
-    page.get_by_role("checkbox").check()
-    label(page, "Your full name, as your signature").fill(MEMBER["full_name"])
-    page.get_by_role("button", name="Finish and get my claim packet").click()
-    expect(heading(page)).to_have_text("Your claim packet is ready")
+    sign_and_finish(page)
     page.get_by_role("button", name="Send it for me").click()
     expect(heading(page)).to_have_text("Your claim packet was sent")
     return page.locator(".panel .ref").inner_text().strip()
@@ -115,7 +97,7 @@ def first_claim(page) -> str:
     expect(heading(page)).to_have_text("Who received the treatment?")
     page.get_by_role("radio", name="I did (the member)").check()
     save(page)
-    treatment(page)
+    answer_treatment(page)
     expense(page, FIRST_LINE)
     choose(page, "Who should be paid?", "Me (the member)")
     label(page, "Currency you want to be paid in").select_option("CHF")
@@ -192,7 +174,7 @@ def second_claim(page, url: str, first: str) -> str:
     expect(heading(page)).to_have_text("Who received the treatment?")
     page.get_by_role("radio", name="I did (the member)").check()
     save(page)
-    treatment(page)
+    answer_treatment(page)
     expense(page, SECOND_LINE)
     expect(label(page, "Currency you want to be paid in")).to_have_value("CHF")
     choose(page, "Who should be paid?", "Me (the member)")

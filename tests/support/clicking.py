@@ -4,10 +4,11 @@ JavaScript."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from playwright.sync_api import expect
 
-from tests.support.samples import CONSENT, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER
+from tests.support.samples import CLAIM, GOP_PATIENT, HOSPITAL, MEDICAL, MEMBER, TREATMENT, WRITER
 
 
 def save(page):
@@ -77,11 +78,17 @@ def answer_patient_and_treatment(page):
     """The member is the patient; dental treatment in France, no accident or other insurer."""
     page.get_by_role("radio", name="I did (the member)").check()
     save(page)
+    answer_treatment(page)
+
+
+def answer_treatment(page):
+    """The treatment page: dental treatment in France, no accident or other insurer."""
+    expect(heading(page)).to_have_text("About the treatment")
     page.get_by_role("radio", name="Dental", exact=True).check()
     label(page, "Reason for treatment or diagnosis").fill(TREATMENT["reason"])
     label(page, "Country where treated").select_option(TREATMENT["country"])
     for question in ("Did the treatment follow an accident?", "Is any other insurance involved?"):
-        page.get_by_role("group", name=question).get_by_role("radio", name="No").check()
+        choose(page, question, "No")
     save(page)
 
 
@@ -95,6 +102,22 @@ def pay_member_by_iban(page):
     label(page, "IBAN").fill("BE71 0961 2345 6769")
     label(page, "BIC (SWIFT code)").fill("GEBABEBB")
     save(page)
+
+
+def no_full_iban(page):
+    """The sample IBAN appears nowhere in the page whole (a saved one shows its last 4 only)."""
+    iban = CLAIM["bank-iban"]["iban"].replace(" ", "")
+    assert iban not in re.sub(r"[^0-9A-Z]", "", page.content().upper()), page.url
+
+
+def sign_and_finish(page):
+    """On the check page: the IBAN not shown whole, the declaration ticked and signed, finished."""
+    expect(heading(page)).to_contain_text("Check your answers")
+    no_full_iban(page)
+    page.get_by_role("checkbox").check()
+    label(page, "Your full name, as your signature").fill(MEMBER["full_name"])
+    page.get_by_role("button", name="Finish and get my claim packet").click()
+    expect(heading(page)).to_have_text("Your claim packet is ready")
 
 
 # --- the guarantee of payment ------------------------------------------------------------------------
